@@ -1,0 +1,51 @@
+# One-command workflows. `make run` and `make test` work on a fresh machine:
+# they call `make setup`, which creates .venv and installs what is missing.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.setup-stamp
+RAW ?= datasets/raw
+STORE ?= datasets/warehouse
+PORT ?= 8501
+
+.PHONY: setup test run etl store bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt Makefile
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@# Debian's chromium renders charts to images (kaleido) and runs browser tests.
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian chromium and fonts (image export, browser tests)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium fonts-dejavu-core fonts-liberation >/dev/null) \
+	      || echo "WARNING: chromium could not be installed; image export will be off"; \
+	  else \
+	    echo "NOTE: install chromium (apt-get install chromium) to enable image export"; \
+	  fi; \
+	fi
+	@touch $(STAMP)
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+etl: setup
+	$(PY) -m analytics.etl --raw $(RAW) --store $(STORE) --report $(STORE)/last_report.json
+
+store: setup
+	@test -f $(STORE)/CURRENT || $(MAKE) --no-print-directory etl
+
+run: store
+	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) --server.headless true \
+	  --browser.gatherUsageStats false
+
+bench: setup
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf $(STORE) .pytest_cache .ruff_cache

@@ -1,0 +1,87 @@
+"""``python -m analytics.etl --raw DIR --store DIR [--report FILE.json]``.
+
+Exit codes: 0 when every file loaded, 1 when some file was rejected (the rest
+loaded, the reasons printed), 2 for bad usage (and a store locked by another
+run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from analytics.etl.pipeline import run_etl
+from analytics.etl.writer import StoreLockedError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m analytics.etl",
+        description="Загрузить файлы Росстата (БД ПМО, ЕМИСС, «Регионы России», "
+        "книги с сайта Росстата, CSV по шаблону) в хранилище Parquet.",
+    )
+    parser.add_argument(
+        "--raw",
+        type=Path,
+        action="append",
+        required=True,
+        metavar="DIR",
+        help="папка (или файл) с исходными данными; можно повторить",
+    )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="папка хранилища (будет создана)",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE.json",
+        help="записать отчёт о загрузке в JSON",
+    )
+    parser.add_argument("--quiet", action="store_true", help="без индикатора хода")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for raw in args.raw:
+        if not raw.exists():
+            parser.error(f"нет такой папки или файла: {raw}")
+    bar = (
+        None
+        if args.quiet
+        else tqdm(total=0, unit="файл", file=sys.stderr, dynamic_ncols=True)
+    )
+
+    def progress(done: int, total: int, name: str) -> None:
+        if bar is None:
+            return
+        bar.total = total
+        bar.n = done
+        bar.set_description(name[-40:] if name else "готово")
+        bar.refresh()
+
+    try:
+        report = run_etl(args.raw, args.store, on_progress=progress)
+    except StoreLockedError as error:
+        print(f"Ошибка: {error}", file=sys.stderr)
+        return 2
+    finally:
+        if bar is not None:
+            bar.close()
+    print(report.summary_table())
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(report.to_json(), encoding="utf-8")
+    return report.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

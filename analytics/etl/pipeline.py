@@ -1,0 +1,740 @@
+"""The ETL run: raw folder → store, one file at a time, with a report.
+
+Rules (see DESIGN.md):
+
+* The store mirrors the raw inputs: a file removed from them leaves the store.
+* A file whose content (SHA-256) is unchanged keeps its partition untouched;
+  a rerun on the same inputs writes nothing and reports «без изменений».
+* A file that cannot be read is reported and skipped as a whole; what it had
+  loaded before stays in the store.
+* The same territory, indicator and year from two files: the file with the
+  later publication date wins (EMISS passports state it); between files
+  without dates, the one later in path order wins. Every such conflict with
+  different values is listed in the report.
+* Derived indicators (per capita, shares) are computed for every
+  territory-year that has the catalog formula's inputs and does not publish
+  the indicator itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analytics.etl import indicators as indicator_catalog
+from analytics.etl.readers import SUPPORTED_SUFFIXES, LayoutError, read_file
+from analytics.etl.readers.base import ReadResult
+from analytics.etl.territories import REFERENCE_DIR, load_resolver
+from analytics.etl.writer import store_lock, write_version
+from analytics.store import (
+    AGGLOMERATION_COLUMNS,
+    DERIVED_SOURCE,
+    INDICATOR_COLUMNS,
+    INDICATOR_ID,
+    REJECT_COLUMNS,
+    SOURCE_COLUMNS,
+    SOURCE_ID,
+    TERRITORY_COLUMNS,
+    TERRITORY_ID,
+    VALUE,
+    YEAR,
+    current_version_dir,
+    read_observations,
+)
+
+IGNORED_NAMES = {"readme.md", "provenance.txt", "license", "license.txt"}
+
+
+@dataclass
+class FileReport:
+    path: str
+    status: str  # loaded / unchanged / rejected
+    layouts: str = ""
+    observations: int = 0
+    rejected: int = 0  # values that could not be read (invalid, unit errors)
+    missing: int = 0  # conventional signs and empty cells
+    skipped: int = 0  # periodic (non-annual) values
+    unmatched: list[str] = field(default_factory=list)
+    error: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EtlReport:
+    store: str
+    version: str = ""
+    changed: bool = False
+    files: list[FileReport] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    conflicts: int = 0
+    conflict_examples: list[dict] = field(default_factory=list)
+    derived: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(f.status == "rejected" for f in self.files) else 0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2, default=str)
+
+    def summary_table(self) -> str:
+        rows = [
+            (
+                "Файл",
+                "Макет",
+                "Загружено",
+                "Отклонено",
+                "Пропуски",
+                "Не сопоставлено",
+                "Статус",
+            )
+        ]
+        for f in self.files:
+            name = f.path if len(f.path) <= 48 else "…" + f.path[-47:]
+            rows.append(
+                (
+                    name,
+                    f.layouts or "—",
+                    f"{f.observations:,}".replace(",", " "),
+                    str(f.rejected),
+                    str(f.missing + f.skipped),
+                    str(len(f.unmatched)),
+                    _STATUS_RU.get(f.status, f.status),
+                )
+            )
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = [
+            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows
+        ]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        total = sum(f.observations for f in self.files)
+        lines.append("")
+        lines.append(
+            f"Всего наблюдений в загруженных файлах: {total:,}".replace(",", " ")
+            + f"; производных значений: {self.derived:,}".replace(",", " ")
+            + f"; конфликтов между файлами: {self.conflicts}"
+        )
+        if self.ignored:
+            lines.append(f"Не табличные файлы пропущены: {len(self.ignored)}")
+        lines.append(
+            f"Хранилище: {self.store} (версия {self.version}"
+            + (", без изменений)" if not self.changed else ")")
+        )
+        for f in self.files:
+            if f.error:
+                lines.append(f"ОТКЛОНЁН {f.path}: {f.error}")
+            if f.unmatched:
+                lines.append(
+                    f"Не сопоставлены территории в {f.path}: "
+                    + "; ".join(f.unmatched[:10])
+                    + (" …" if len(f.unmatched) > 10 else "")
+                )
+        return "\n".join(lines)
+
+
+_STATUS_RU = {
+    "loaded": "загружен",
+    "unchanged": "без изменений",
+    "rejected": "отклонён",
+}
+
+
+def discover(raw: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Path]]:
+    """(file, root) pairs of readable files under the raw paths, and the
+    ignored ones (other types, hidden files, README/PROVENANCE)."""
+    found: list[tuple[Path, Path]] = []
+    ignored: list[Path] = []
+    for root in raw:
+        root = Path(root)
+        candidates = (
+            [root]
+            if root.is_file()
+            else sorted(p for p in root.rglob("*") if p.is_file())
+        )
+        base = root.parent if root.is_file() else root
+        for path in candidates:
+            rel = path.relative_to(base)
+            if any(part.startswith(".") for part in rel.parts) or path.name.startswith(
+                "~$"
+            ):
+                continue
+            if path.suffix.lower() in SUPPORTED_SUFFIXES and (
+                path.name.lower() not in IGNORED_NAMES
+            ):
+                found.append((path, base))
+            else:
+                ignored.append(path)
+    return found, ignored
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:20]
+
+
+def _reference_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(REFERENCE_DIR.glob("*")):
+        if path.is_file() and path.suffix in {".csv", ".yaml", ".yml"}:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def _published_key(text: str) -> str:
+    """'24.01.2022' → '2022-01-24' so dates sort; '' stays ''."""
+    parts = text.strip().split(".")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        return f"{parts[2]}-{parts[1]}-{parts[0]}"
+    return text.strip()
+
+
+def _map_records(
+    result: ReadResult,
+    report: FileReport,
+    source_id: str,
+    resolver,
+    catalog,
+    code_names: dict[str, str],
+    indicator_rows: dict,
+) -> tuple[pd.DataFrame, list[dict]]:
+    records = result.all_records()
+    rejects = [dict(r) for r in result.rejects]
+    if records.empty:
+        return pd.DataFrame(columns=[TERRITORY_ID, YEAR, INDICATOR_ID, VALUE]), rejects
+    territory = resolver.resolve_frame(records)
+    grouping = records.territory_name.map(resolver.is_grouping) & (territory == "")
+    for label, group in records[grouping].groupby("territory_name", sort=True):
+        rejects.append(
+            {
+                "sheet": group.iloc[0].sheet,
+                "cell": group.iloc[0].cell,
+                "raw_value": label,
+                "kind": "skipped",
+                "reason": f"«{label}» — экономический район, не субъект; "
+                f"пропущено {len(group)} знач.",
+            }
+        )
+    territory = territory.where(~grouping, "-")
+    unmatched = records[territory == ""]
+    if len(unmatched):
+        names = unmatched.assign(
+            label=unmatched.territory_name.where(
+                unmatched.territory_name != "", unmatched.territory_code
+            )
+        )
+        for label, group in names.groupby("label", sort=True):
+            report.unmatched.append(label)
+            first = group.iloc[0]
+            rejects.append(
+                {
+                    "sheet": first.sheet,
+                    "cell": first.cell,
+                    "raw_value": label,
+                    "reason": f"территория «{label}» не найдена в справочнике "
+                    f"({len(group)} знач.)",
+                    "kind": "unmatched",
+                }
+            )
+    records = records.assign(territory_id=territory)[~territory.isin(["", "-"])]
+
+    mappings = {}
+    for key, raw in result.indicators.items():
+        mapping = indicator_catalog.map_indicator(raw, catalog, code_names)
+        mappings[key] = mapping
+        if mapping.error:
+            continue
+        row = indicator_rows.setdefault(
+            mapping.indicator_id,
+            {
+                INDICATOR_ID: mapping.indicator_id,
+                "name_ru": mapping.name_ru,
+                "unit": mapping.unit,
+                "theme": mapping.theme,
+                "direction": mapping.direction,
+                "in_catalog": mapping.in_catalog,
+                "source_codes": set(),
+            },
+        )
+        if raw.code:
+            row["source_codes"].add(raw.code)
+    frame_keys = records.indicator_key
+    bad = frame_keys.map(lambda k: bool(mappings[k].error))
+    for key, group in records[bad].groupby("indicator_key"):
+        for rec in group.itertuples(index=False):
+            rejects.append(
+                {
+                    "sheet": rec.sheet,
+                    "cell": rec.cell,
+                    "raw_value": str(rec.value),
+                    "reason": mappings[key].error,
+                    "kind": "invalid",
+                }
+            )
+    records = records[~bad]
+    ids = records.indicator_key.map(lambda k: mappings[k].indicator_id)
+    scale = records.indicator_key.map(lambda k: mappings[k].scale).astype(float)
+    frame = pd.DataFrame(
+        {
+            TERRITORY_ID: records.territory_id.to_numpy(),
+            YEAR: records.year.astype("int16").to_numpy(),
+            INDICATOR_ID: ids.to_numpy(),
+            VALUE: (records.value.astype(float) * scale).to_numpy(),
+            "cell_ref": records.cell.to_numpy(),
+            "sheet_name": records.sheet.to_numpy(),
+        }
+    )
+    dup = frame.duplicated([TERRITORY_ID, INDICATOR_ID, YEAR], keep="first")
+    if dup.any():
+        first = frame[~dup].set_index([TERRITORY_ID, INDICATOR_ID, YEAR])[VALUE]
+        for rec in frame[dup].itertuples(index=False):
+            kept = first.get((rec.territory_id, rec.indicator_id, rec.year))
+            same = kept is not None and np.isclose(kept, rec.value)
+            rejects.append(
+                {
+                    "sheet": rec.sheet_name,
+                    "cell": rec.cell_ref,
+                    "raw_value": str(rec.value),
+                    "reason": "повтор значения в том же файле"
+                    + ("" if same else f" с другим значением (оставлено {kept})"),
+                    "kind": "duplicate",
+                }
+            )
+        frame = frame[~dup]
+    frame = frame.drop(columns=["cell_ref", "sheet_name"]).assign(
+        **{SOURCE_ID: source_id}
+    )
+    return frame.reset_index(drop=True), rejects
+
+
+def derive(observations: pd.DataFrame, catalog) -> pd.DataFrame:
+    """Indicators with a catalog formula, where the inputs exist."""
+    out = []
+    key = [TERRITORY_ID, YEAR]
+    published = set(observations[INDICATOR_ID].astype(str).unique())
+    by_indicator = {
+        name: group.drop_duplicates(key, keep="last").set_index(key)[VALUE]
+        for name, group in observations.groupby(INDICATOR_ID, observed=True)
+    }
+    for entry in catalog.entries.values():
+        if not entry.formula:
+            continue
+        num = by_indicator.get(entry.formula["numerator"])
+        den = by_indicator.get(entry.formula["denominator"])
+        if num is None or den is None:
+            continue
+        joined = pd.concat([num.rename("n"), den.rename("d")], axis=1, join="inner")
+        joined = joined[(joined.d > 0) & joined.n.notna()]
+        if entry.id in published:
+            joined = joined[~joined.index.isin(by_indicator[entry.id].index)]
+        if joined.empty:
+            continue
+        values = joined.n / joined.d * float(entry.formula.get("scale", 1))
+        out.append(
+            pd.DataFrame(
+                {
+                    TERRITORY_ID: joined.index.get_level_values(0),
+                    YEAR: joined.index.get_level_values(1).astype("int16"),
+                    INDICATOR_ID: entry.id,
+                    VALUE: values.to_numpy(),
+                    SOURCE_ID: DERIVED_SOURCE,
+                }
+            )
+        )
+    if not out:
+        return pd.DataFrame(
+            columns=[TERRITORY_ID, YEAR, INDICATOR_ID, VALUE, SOURCE_ID]
+        )
+    return pd.concat(out, ignore_index=True)
+
+
+def run_etl(
+    raw: Iterable[Path],
+    store: Path,
+    *,
+    on_progress: Callable[[int, int, str], None] | None = None,
+    now: datetime | None = None,
+) -> EtlReport:
+    """Load the raw files into the store; see the module docstring for rules.
+
+    ``on_progress(done, total, file_name)`` is called before each file and once
+    at the end, for progress bars in the CLI and in the app.
+    """
+    store = Path(store)
+    report = EtlReport(store=str(store))
+    files, ignored = discover(raw)
+    report.ignored = [str(p) for p in ignored]
+    with store_lock(store):
+        return _run_locked(files, store, report, on_progress, now)
+
+
+def _run_locked(files, store, report, on_progress, now) -> EtlReport:
+    live = current_version_dir(store)
+    previous_sources = pd.DataFrame(columns=SOURCE_COLUMNS)
+    previous_rejects = pd.DataFrame(columns=REJECT_COLUMNS)
+    previous_indicators = pd.DataFrame(columns=INDICATOR_COLUMNS)
+    previous_territories = pd.DataFrame(columns=TERRITORY_COLUMNS)
+    fingerprint_file = None
+    if live is not None:
+        previous_sources = pd.read_parquet(live / "sources.parquet")
+        previous_rejects = pd.read_parquet(live / "rejects.parquet")
+        previous_indicators = pd.read_parquet(live / "indicators.parquet")
+        previous_territories = pd.read_parquet(live / "territories.parquet")
+        fingerprint_file = live / "reference.fingerprint"
+    reference_fp = _reference_fingerprint()
+    reference_same = (
+        fingerprint_file is not None
+        and fingerprint_file.exists()
+        and fingerprint_file.read_text() == reference_fp
+    )
+    resolver = load_resolver()
+    catalog = indicator_catalog.load_catalog()
+    known = {
+        row.source_id: row
+        for row in previous_sources.itertuples(index=False)
+        if row.source_id != DERIVED_SOURCE
+    }
+    known_by_path = {row.path: row for row in known.values()}
+
+    hashes = [(path, root, file_hash(path)) for path, root in files]
+    code_names: dict[str, str] = {}
+    # Dictionaries name codes for every panel, so they are read first.
+    results: dict[str, ReadResult | LayoutError] = {}
+    order = sorted(hashes, key=lambda item: 0 if _looks_like_dictionary(item[0]) else 1)
+    new_partitions: dict[str, pd.DataFrame] = {}
+    reused: list[str] = []
+    source_rows: list[dict] = []
+    reject_frames: list[pd.DataFrame] = []
+    indicator_rows: dict[str, dict] = {}
+    stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+    for index, (path, root, digest) in enumerate(order):
+        rel = str(path.relative_to(root)) if root != path else path.name
+        if on_progress:
+            on_progress(index, len(order), rel)
+        file_report = FileReport(path=rel, status="loaded")
+        report.files.append(file_report)
+        old = known.get(digest)
+        if old is not None and reference_same and not _looks_like_dictionary(path):
+            file_report.status = "unchanged"
+            file_report.layouts = old.layouts
+            file_report.observations = int(old.observations)
+            file_report.rejected = int(old.rejected)
+            file_report.missing = int(old.missing)
+            file_report.skipped = int(old.skipped)
+            reused.append(digest)
+            source_rows.append({**old._asdict(), "path": rel})
+            reject_frames.append(previous_rejects[previous_rejects.source_id == digest])
+            continue
+        try:
+            result = read_file(
+                path,
+                is_territory=resolver.is_territory,
+                named_columns=catalog.column_units,
+            )
+        except LayoutError as error:
+            file_report.status = "rejected"
+            file_report.error = str(error)
+            results[digest] = error
+            reject_frames.append(
+                pd.DataFrame(
+                    [
+                        {
+                            SOURCE_ID: digest,
+                            "file_name": rel,
+                            "sheet": "",
+                            "cell": "",
+                            "raw_value": "",
+                            "reason": str(error),
+                            "kind": "file",
+                        }
+                    ]
+                )
+            )
+            old = old or known_by_path.get(rel)
+            if old is not None:  # what it loaded before stays
+                reused.append(old.source_id)
+                source_rows.append({**old._asdict(), "path": rel})
+            continue
+        code_names.update(result.code_names)
+        if result.code_names and old is not None and reference_same:
+            file_report.status = "unchanged"
+            file_report.layouts = old.layouts
+            reused.append(digest)
+            source_rows.append({**old._asdict(), "path": rel})
+            continue
+        frame, rejects = _map_records(
+            result, file_report, digest, resolver, catalog, code_names, indicator_rows
+        )
+        file_report.layouts = ", ".join(sorted(set(result.layouts.values())))
+        file_report.observations = len(frame)
+        file_report.notes = result.notes
+        kinds = pd.Series([r["kind"] for r in rejects], dtype=object)
+        file_report.rejected = int(kinds.isin(["invalid", "duplicate"]).sum())
+        file_report.missing = int((kinds == "missing").sum())
+        file_report.skipped = int((kinds == "skipped").sum())
+        if rejects:
+            reject_frames.append(
+                pd.DataFrame(rejects).assign(**{SOURCE_ID: digest, "file_name": rel})[
+                    REJECT_COLUMNS
+                ]
+            )
+        if len(frame):
+            new_partitions[digest] = frame
+        source_rows.append(
+            {
+                SOURCE_ID: digest,
+                "path": rel,
+                "file_name": path.name,
+                "layouts": file_report.layouts,
+                "size_bytes": path.stat().st_size,
+                "published": _published_key(result.published),
+                "priority": 0,
+                "observations": len(frame),
+                "rejected": file_report.rejected,
+                "missing": file_report.missing,
+                "skipped": file_report.skipped,
+                "unmatched": len(file_report.unmatched),
+                "loaded_at": old.loaded_at if old is not None else stamp,
+                "notes": "\n".join(result.notes),
+            }
+        )
+    if on_progress:
+        on_progress(len(order), len(order), "")
+
+    sources = pd.DataFrame(source_rows, columns=SOURCE_COLUMNS)
+    live_ids = set(new_partitions) | set(reused)
+    unchanged = (
+        live is not None
+        and not new_partitions
+        and reference_same
+        and set(previous_sources.source_id) - {DERIVED_SOURCE} == set(reused)
+        and not any(f.status == "rejected" for f in report.files)
+    )
+    if unchanged:
+        report.version = live.name
+        report.changed = False
+        report.derived = int(
+            (read_observations(live)[SOURCE_ID] == DERIVED_SOURCE).sum()
+        )
+        return report
+
+    # Priorities: later publication wins, then later path.
+    sources = sources.sort_values(["published", "path"], kind="stable")
+    sources["priority"] = np.arange(1, len(sources) + 1)
+    sources = sources.sort_values("path", kind="stable").reset_index(drop=True)
+
+    reused_frames = []
+    if live is not None and reused:
+        all_old = read_observations(live)
+        reused_frames = [all_old[all_old[SOURCE_ID].isin(reused)]]
+    observations = (
+        pd.concat([*reused_frames, *new_partitions.values()], ignore_index=True)
+        if (reused_frames or new_partitions)
+        else pd.DataFrame(columns=[TERRITORY_ID, YEAR, INDICATOR_ID, VALUE, SOURCE_ID])
+    )
+    observations[INDICATOR_ID] = observations[INDICATOR_ID].astype(str)
+    report.conflicts, report.conflict_examples = _conflicts(observations, sources)
+    derived = derive(observations, catalog)
+    report.derived = len(derived)
+    if len(derived):
+        new_partitions[DERIVED_SOURCE] = derived
+        sources = pd.concat(
+            [
+                sources,
+                pd.DataFrame(
+                    [
+                        {
+                            SOURCE_ID: DERIVED_SOURCE,
+                            "path": "",
+                            "file_name": "",
+                            "layouts": "derived",
+                            "size_bytes": 0,
+                            "published": "",
+                            "priority": 0,
+                            "observations": len(derived),
+                            "rejected": 0,
+                            "missing": 0,
+                            "skipped": 0,
+                            "unmatched": 0,
+                            "loaded_at": stamp,
+                            "notes": "производные показатели по формулам каталога",
+                        }
+                    ]
+                ),
+            ],
+            ignore_index=True,
+        )
+
+    used_ids = set(observations[INDICATOR_ID].unique()) | set(derived[INDICATOR_ID])
+    indicators = _indicator_table(
+        catalog, indicator_rows, previous_indicators, used_ids
+    )
+    used_territories = set(observations[TERRITORY_ID].unique())
+    territories = _territory_table(resolver, previous_territories, used_territories)
+    rejects = (
+        pd.concat(reject_frames, ignore_index=True)[REJECT_COLUMNS]
+        if reject_frames
+        else pd.DataFrame(columns=REJECT_COLUMNS)
+    )
+    rejects = rejects[
+        rejects[SOURCE_ID].isin(
+            live_ids | {f for f, r in results.items() if isinstance(r, LayoutError)}
+        )
+    ]
+    tables = {
+        "territories": territories,
+        "indicators": indicators,
+        "agglomerations": _agglomerations(),
+        "sources": sources.astype({"priority": "int64"}),
+        "rejects": rejects.astype(str).reset_index(drop=True),
+    }
+    version = write_version(
+        store,
+        new_partitions=new_partitions,
+        reused_partitions=[r for r in reused if r in set(previous_sources.source_id)],
+        tables=tables,
+    )
+    (store / "versions" / version / "reference.fingerprint").write_text(reference_fp)
+    report.version = version
+    report.changed = True
+    return report
+
+
+def _looks_like_dictionary(path: Path) -> bool:
+    if path.suffix.lower() not in {".csv", ".txt", ".tsv"}:
+        return False
+    with open(path, "rb") as handle:
+        head = handle.read(200).decode("utf-8", errors="ignore").lower()
+    first = head.splitlines()[0] if head else ""
+    return first.replace('"', "").replace(" ", "").lstrip("\ufeff") in (
+        ",id,name",
+        "id,name",
+        "id;name",
+    )
+
+
+def _conflicts(observations: pd.DataFrame, sources: pd.DataFrame) -> tuple[int, list]:
+    key = [TERRITORY_ID, INDICATOR_ID, YEAR]
+    dup = observations[observations.duplicated(key, keep=False)]
+    if dup.empty:
+        return 0, []
+    spread = dup.groupby(key, observed=True)[VALUE].agg(["min", "max"])
+    differ = spread[~np.isclose(spread["min"], spread["max"])]
+    examples = [
+        {"territory_id": t, "indicator_id": i, "year": int(y), "min": lo, "max": hi}
+        for (t, i, y), lo, hi in zip(
+            differ.index, differ["min"], differ["max"], strict=True
+        )
+    ][:20]
+    return len(differ), examples
+
+
+def _indicator_table(
+    catalog, rows: dict, previous: pd.DataFrame, used: set[str]
+) -> pd.DataFrame:
+    table = {}
+    for entry in catalog.entries.values():
+        codes = sorted(
+            {
+                s.get("code") or s.get("column") or s.get("name", "")
+                for s in entry.sources
+            }
+        )
+        table[entry.id] = {
+            INDICATOR_ID: entry.id,
+            "name_ru": entry.name_ru,
+            "name_en": entry.name_en,
+            "unit": entry.unit,
+            "unit_en": entry.unit_en,
+            "theme": entry.theme,
+            "direction": entry.direction,
+            "formula": json.dumps(entry.formula, ensure_ascii=False)
+            if entry.formula
+            else "",
+            "in_catalog": True,
+            "available": entry.available,
+            "note_ru": entry.note_ru,
+            "note_en": entry.note_en,
+            "source_codes": "|".join(c for c in codes if c),
+        }
+    for prev in previous.to_dict("records"):
+        if prev[INDICATOR_ID] not in table and prev[INDICATOR_ID] in used:
+            table[prev[INDICATOR_ID]] = prev
+    for indicator_id, row in rows.items():
+        if indicator_id in table:
+            continue
+        table[indicator_id] = {
+            INDICATOR_ID: indicator_id,
+            "name_ru": row["name_ru"],
+            "name_en": "",
+            "unit": row["unit"],
+            "unit_en": "",
+            "theme": row["theme"],
+            "direction": row["direction"],
+            "formula": "",
+            "in_catalog": False,
+            "available": True,
+            "note_ru": "",
+            "note_en": "",
+            "source_codes": "|".join(sorted(row["source_codes"])),
+        }
+    frame = pd.DataFrame(list(table.values()), columns=INDICATOR_COLUMNS)
+    return (
+        frame.sort_values(INDICATOR_ID)
+        .reset_index(drop=True)
+        .astype({"direction": "int64", "in_catalog": bool, "available": bool})
+    )
+
+
+def _territory_table(resolver, previous: pd.DataFrame, used: set[str]) -> pd.DataFrame:
+    table = resolver.territories()
+    if len(previous):
+        learned = previous[
+            ~previous[TERRITORY_ID].isin(table[TERRITORY_ID])
+            & previous[TERRITORY_ID].isin(used)
+        ]
+        table = pd.concat(
+            [table, learned[table.columns.intersection(learned.columns)]],
+            ignore_index=True,
+        )
+    reference = table.level.isin(
+        ["country", "federal_district", "region", "region_part"]
+    )
+    table = table[reference | table[TERRITORY_ID].isin(used)]
+    agglomerations = REFERENCE_DIR / "agglomeration_members.csv"
+    table = table.assign(agglomeration_id="", role="")
+    if agglomerations.exists():
+        members = pd.read_csv(agglomerations, dtype=str, keep_default_na=False)
+        members = members.drop_duplicates(TERRITORY_ID).set_index(TERRITORY_ID)
+        table["agglomeration_id"] = (
+            table[TERRITORY_ID].map(members["agglomeration_id"]).fillna("")
+        )
+        table["role"] = table[TERRITORY_ID].map(members["role"]).fillna("")
+    return (
+        table[TERRITORY_COLUMNS]
+        .fillna("")
+        .astype(str)
+        .sort_values(TERRITORY_ID)
+        .reset_index(drop=True)
+    )
+
+
+def _agglomerations() -> pd.DataFrame:
+    path = REFERENCE_DIR / "agglomerations.csv"
+    if path.exists():
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for column in AGGLOMERATION_COLUMNS:
+            if column not in frame:
+                frame[column] = ""
+        return frame[AGGLOMERATION_COLUMNS]
+    return pd.DataFrame(columns=AGGLOMERATION_COLUMNS).astype(str)

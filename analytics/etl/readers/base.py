@@ -1,0 +1,154 @@
+"""What every reader returns, and the helpers readers share.
+
+A reader turns one sheet (or one CSV) into *records*: one row per published
+number, still keyed by the names and codes the file uses. Matching names to
+territory codes and indicators to the catalog happens later, in one place
+(:mod:`analytics.etl.territories`, :mod:`analytics.etl.indicators`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analytics.etl.clean import Parsed, cell_ref, parse_value
+
+#: Columns of ``ReadResult.records``.
+RECORD_COLUMNS = [
+    "territory_name",  # as published (cleaned); may be empty when a code is given
+    "territory_code",  # OKTMO/OKATO or store id when the file has one, else ""
+    "indicator_key",  # key into ReadResult.indicators
+    "year",
+    "value",  # float, in the published unit
+    "sheet",
+    "cell",  # A1 reference, or "row N, column X" for CSV
+]
+
+
+class LayoutError(ValueError):
+    """The file or sheet is not in the layout the reader expects."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawIndicator:
+    """An indicator as a file describes it."""
+
+    key: str
+    name_ru: str
+    unit: str = ""  # published unit text, e.g. «тысяч рублей»
+    code: str = ""  # source code: БД ПМО code, EMISS number, table number
+    source_kind: str = ""  # "bdmo", "emiss", "regions", "site", "tidy"
+
+
+@dataclass
+class ReadResult:
+    """Everything a reader found in one file."""
+
+    layouts: dict[str, str] = field(default_factory=dict)  # sheet → layout
+    records: list[pd.DataFrame] = field(default_factory=list)
+    rejects: list[dict] = field(default_factory=list)
+    indicators: dict[str, RawIndicator] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    published: str = ""  # publication/update date when the file states one
+    code_names: dict[str, str] = field(default_factory=dict)  # dictionaries
+
+    def add_records(self, frame: pd.DataFrame) -> None:
+        if len(frame):
+            self.records.append(frame[RECORD_COLUMNS])
+
+    def reject(
+        self, *, sheet: str, cell: str, raw: object, reason: str, kind: str
+    ) -> None:
+        self.rejects.append(
+            {
+                "sheet": sheet,
+                "cell": cell,
+                "raw_value": "" if raw is None else str(raw)[:200],
+                "reason": reason,
+                "kind": kind,
+            }
+        )
+
+    def all_records(self) -> pd.DataFrame:
+        if not self.records:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in RECORD_COLUMNS})
+        return pd.concat(self.records, ignore_index=True)
+
+
+class RecordBuilder:
+    """Collects cells of one sheet, parsing values and noting rejects."""
+
+    def __init__(self, result: ReadResult, sheet: str) -> None:
+        self.result = result
+        self.sheet = sheet
+        self.rows: list[tuple] = []
+
+    def add(
+        self,
+        *,
+        territory_name: str,
+        territory_code: str = "",
+        indicator_key: str,
+        year: int,
+        raw: object,
+        row: int,
+        col: int,
+    ) -> Parsed:
+        parsed = parse_value(raw)
+        ref = cell_ref(row, col)
+        if parsed.kind == "ok":
+            self.rows.append(
+                (
+                    territory_name,
+                    territory_code,
+                    indicator_key,
+                    year,
+                    parsed.value,
+                    self.sheet,
+                    ref,
+                )
+            )
+        else:
+            self.result.reject(
+                sheet=self.sheet,
+                cell=ref,
+                raw=raw,
+                reason=parsed.reason,
+                kind=parsed.kind,
+            )
+        return parsed
+
+    def flush(self) -> int:
+        frame = pd.DataFrame(self.rows, columns=RECORD_COLUMNS)
+        self.result.add_records(frame)
+        count = len(self.rows)
+        self.rows = []
+        return count
+
+
+def read_workbook(path: Path) -> list[tuple[str, list[list]]]:
+    """All sheets of an xls/xlsx/xlsm/ods file as lists of rows.
+
+    Uses python-calamine (Rust), which reads both BIFF8 ``.xls`` and OOXML.
+    Rows are padded to the sheet's width.
+    """
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    sheets = []
+    for name in workbook.sheet_names:
+        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        width = max((len(r) for r in rows), default=0)
+        sheets.append((name, [list(r) + [""] * (width - len(r)) for r in rows]))
+    return sheets
+
+
+def text(cell: object) -> str:
+    """A cell as stripped text ('' for empty and None)."""
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).replace("\u00a0", " ").strip()

@@ -1,0 +1,301 @@
+"""Delimited text files: БД ПМО code-keyed panels, their code dictionaries,
+and the project's tidy CSV template.
+
+БД ПМО panel (``bdmo_panel``)
+    One row per municipality and year, an OKTMO column, a year column and one
+    column per indicator code (``t8013001_1``: local budget revenue, thousand
+    roubles), as the municipal database exports them or as researchers keep
+    them. The long variant (``oktmo, year, code, value``) is read too.
+БД ПМО dictionary (``bdmo_dictionary``)
+    ``id, name`` pairs naming the codes; it loads no values, it names them.
+Tidy template (``tidy``)
+    ``territory, year, indicator, value, unit`` (Russian headers accepted:
+    ``территория, год, показатель, значение, единица``); territory is an OKTMO
+    code, a store id or a name; indicator is a catalog id or a free name.
+
+Encoding (UTF-8 with or without BOM, or cp1251), delimiter (``,`` ``;`` tab)
+and decimal comma are detected.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analytics.etl.clean import parse_value
+from analytics.etl.readers.base import (
+    RECORD_COLUMNS,
+    LayoutError,
+    RawIndicator,
+    ReadResult,
+)
+
+LAYOUT_PANEL = "bdmo_panel"
+LAYOUT_DICTIONARY = "bdmo_dictionary"
+LAYOUT_TIDY = "tidy"
+
+BDMO_CODE = re.compile(r"^t\d{7}(_[0-9a-z_]+)?$", re.I)
+_SYNONYMS = {
+    "territory": [
+        "territory",
+        "territory_id",
+        "территория",
+        "код территории",
+        "municipality",
+        "регион",
+        "region_name",
+    ],
+    "oktmo": ["oktmo", "октмо", "oktmo_code", "код октмо"],
+    "year": ["year", "год", "период"],
+    "indicator": ["indicator", "indicator_id", "показатель", "code", "код показателя"],
+    "value": ["value", "значение"],
+    "unit": ["unit", "единица", "единица измерения", "ед. изм."],
+    "name": ["settlement", "name", "название", "наименование"],
+}
+
+
+def decode(data: bytes, path: Path) -> str:
+    """Bytes of a text file as str: UTF-8 (BOM or not), else cp1251."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1251")
+    except UnicodeDecodeError as error:
+        raise LayoutError(
+            f"{path.name}: кодировка не распознана (ни UTF-8, ни cp1251)"
+        ) from error
+
+
+def sniff_delimiter(sample: str) -> str:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        first = sample.splitlines()[0] if sample else ""
+        return max(",;\t", key=first.count)
+
+
+def _find(columns: list[str], role: str) -> str | None:
+    lowered = {c.strip().lower(): c for c in columns}
+    for name in _SYNONYMS[role]:
+        if name in lowered:
+            return lowered[name]
+    return None
+
+
+def read_frame(path: Path) -> pd.DataFrame:
+    text_data = decode(path.read_bytes(), path)
+    if not text_data.strip():
+        raise LayoutError(f"{path.name}: файл пуст")
+    delimiter = sniff_delimiter(text_data[:20000])
+    frame = pd.read_csv(
+        io.StringIO(text_data), sep=delimiter, dtype=str, keep_default_na=False
+    )
+    frame.columns = [str(c).strip() for c in frame.columns]
+    unnamed = [c for c in frame.columns if c == "" or c.startswith("Unnamed")]
+    return frame.drop(columns=unnamed)
+
+
+def detect_csv_layout(frame: pd.DataFrame) -> str | None:
+    columns = list(frame.columns)
+    lowered = [c.lower() for c in columns]
+    if lowered[:2] == ["id", "name"] and frame["id"].str.match(BDMO_CODE).mean() > 0.5:
+        return LAYOUT_DICTIONARY
+    has_year = _find(columns, "year") is not None
+    if (
+        has_year
+        and _find(columns, "oktmo")
+        and any(BDMO_CODE.match(c) for c in columns)
+    ):
+        return LAYOUT_PANEL
+    if (
+        has_year
+        and _find(columns, "indicator")
+        and _find(columns, "value")
+        and (_find(columns, "territory") or _find(columns, "oktmo"))
+    ):
+        return LAYOUT_TIDY
+    return None
+
+
+def parse_values(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised :func:`parse_value`: (values, ok-mask). The fast path handles
+    plain numbers; only the rest goes through the full parser."""
+    cleaned = raw.str.strip()
+    values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
+    slow = np.isnan(values) & (cleaned != "").to_numpy()
+    for i in np.flatnonzero(slow):
+        parsed = parse_value(raw.iat[i])
+        if parsed.kind == "ok":
+            values[i] = parsed.value
+    return values, ~np.isnan(values)
+
+
+def _reject_cells(
+    result: ReadResult, raw: pd.Series, rows: np.ndarray, column_names: pd.Series | str
+) -> None:
+    names = (
+        column_names.to_numpy()
+        if isinstance(column_names, pd.Series)
+        else np.full(len(rows), column_names)
+    )
+    for value, row, column in zip(raw.to_numpy(), rows, names, strict=True):
+        parsed = parse_value(value)
+        result.reject(
+            sheet="",
+            cell=f"строка {row + 2}, столбец «{column}»",
+            raw=value,
+            reason=parsed.reason,
+            kind=parsed.kind,
+        )
+
+
+def read_dictionary(frame: pd.DataFrame, result: ReadResult) -> int:
+    result.layouts[""] = LAYOUT_DICTIONARY
+    result.code_names.update(
+        zip(frame["id"].str.strip(), frame["name"].str.strip(), strict=True)
+    )
+    return 0
+
+
+def _oktmo(series: pd.Series) -> pd.Series:
+    digits = series.str.strip().str.replace(r"\.0$", "", regex=True)
+    return digits.where(~digits.str.fullmatch(r"\d{7}"), "0" + digits)
+
+
+def read_panel(
+    frame: pd.DataFrame, result: ReadResult, named_columns: dict[str, str]
+) -> int:
+    """Wide БД ПМО panel. ``named_columns`` maps extra (non-code) column names
+    that the catalog knows to their published unit; other named columns are
+    listed as ignored."""
+    result.layouts[""] = LAYOUT_PANEL
+    columns = list(frame.columns)
+    oktmo_col = _find(columns, "oktmo")
+    year_col = _find(columns, "year")
+    name_col = _find(columns, "name")
+    code_cols = [c for c in columns if BDMO_CODE.match(c)]
+    extra = [c for c in columns if c in named_columns]
+    ignored = [
+        c
+        for c in columns
+        if c not in code_cols + extra and c not in (oktmo_col, year_col, name_col)
+    ]
+    if ignored:
+        result.notes.append(
+            "столбцы без кода БД ПМО и не из каталога пропущены: " + ", ".join(ignored)
+        )
+    codes = _oktmo(frame[oktmo_col])
+    years = pd.to_numeric(frame[year_col], errors="coerce")
+    bad_year = years.isna() | (years % 1 != 0)
+    for i in np.flatnonzero(bad_year.to_numpy()):
+        result.reject(
+            sheet="",
+            cell=f"строка {i + 2}, столбец «{year_col}»",
+            raw=frame[year_col].iat[i],
+            reason="год не распознан",
+            kind="invalid",
+        )
+    names = (
+        frame[name_col].str.strip() if name_col else pd.Series("", index=frame.index)
+    )
+    keep = ~bad_year
+    for column in code_cols + extra:
+        key = f"bdmo:{column}"
+        unit = named_columns.get(column, "")
+        result.indicators.setdefault(
+            key,
+            RawIndicator(
+                key=key, name_ru=column, unit=unit, code=column, source_kind="bdmo"
+            ),
+        )
+        raw = frame[column][keep]
+        values, ok = parse_values(raw)
+        rows = np.flatnonzero(keep.to_numpy())
+        result.add_records(
+            pd.DataFrame(
+                {
+                    "territory_name": names[keep].to_numpy()[ok],
+                    "territory_code": codes[keep].to_numpy()[ok],
+                    "indicator_key": key,
+                    "year": years[keep].to_numpy()[ok].astype(int),
+                    "value": values[ok],
+                    "sheet": "",
+                    "cell": [f"строка {r + 2}, столбец «{column}»" for r in rows[ok]],
+                }
+            )
+        )
+        _reject_cells(result, raw[~ok], rows[~ok], column)
+    return sum(len(r) for r in result.records)
+
+
+def read_tidy(frame: pd.DataFrame, result: ReadResult) -> int:
+    """The tidy template, and the long БД ПМО variant."""
+    result.layouts[""] = LAYOUT_TIDY
+    columns = list(frame.columns)
+    territory_col = _find(columns, "oktmo") or _find(columns, "territory")
+    year_col = _find(columns, "year")
+    indicator_col = _find(columns, "indicator")
+    value_col = _find(columns, "value")
+    unit_col = _find(columns, "unit")
+    name_col = _find(columns, "name")
+    territory = frame[territory_col].str.strip()
+    is_code = territory.str.fullmatch(r"\d{7,8}|[A-Z]{2}(-[A-Z]{2,3}(-X)?)?|FD-[A-Z]+")
+    years = pd.to_numeric(frame[year_col].str.strip(), errors="coerce")
+    bad_year = years.isna() | (years % 1 != 0) | (years < 1900) | (years > 2100)
+    bad_year = bad_year.to_numpy()
+    for i in np.flatnonzero(bad_year):
+        result.reject(
+            sheet="",
+            cell=f"строка {i + 2}, столбец «{year_col}»",
+            raw=frame[year_col].iat[i],
+            reason="год не распознан",
+            kind="invalid",
+        )
+    units = (
+        frame[unit_col].str.strip() if unit_col else pd.Series("", index=frame.index)
+    )
+    indicators = frame[indicator_col].str.strip()
+    keys = "tidy:" + indicators + "|" + units
+    for key, name, unit in set(zip(keys, indicators, units, strict=True)):
+        kind = "bdmo" if BDMO_CODE.match(name) else "tidy"
+        result.indicators.setdefault(
+            key,
+            RawIndicator(
+                key=key,
+                name_ru=name,
+                unit=unit,
+                code=name if kind == "bdmo" else "",
+                source_kind=kind,
+            ),
+        )
+    values, ok = parse_values(frame[value_col])
+    ok &= ~bad_year
+    rows = np.arange(len(frame))
+    names = frame[name_col].str.strip() if name_col else territory.where(~is_code, "")
+    codes = territory.where(is_code, "")
+    codes = codes.where(~codes.str.fullmatch(r"\d{7}"), "0" + codes)
+    result.add_records(
+        pd.DataFrame(
+            {
+                "territory_name": names.to_numpy()[ok],
+                "territory_code": codes.to_numpy()[ok],
+                "indicator_key": keys.to_numpy()[ok],
+                "year": years.to_numpy()[ok].astype(int),
+                "value": values[ok],
+                "sheet": "",
+                "cell": [f"строка {r + 2}, столбец «{value_col}»" for r in rows[ok]],
+            }
+        )[RECORD_COLUMNS]
+    )
+    failed = ~ok & ~bad_year
+    _reject_cells(result, frame[value_col][failed], rows[failed], value_col)
+    return int(ok.sum())

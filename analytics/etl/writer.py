@@ -1,0 +1,154 @@
+"""Writing a store version aside and swapping it in (see :mod:`analytics.store`)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analytics.store import (
+    CURRENT,
+    OBSERVATION_COLUMNS,
+    OBSERVATION_SCHEMA,
+    VERSIONS,
+    current_version_dir,
+)
+
+KEEP_VERSIONS = 2  # the live one and the previous one (for «restore»)
+
+
+class StoreLockedError(RuntimeError):
+    pass
+
+
+@contextlib.contextmanager
+def store_lock(store: Path, *, wait: bool = False) -> Iterator[None]:
+    """An exclusive lock on the store folder, so two ETL runs never interleave."""
+    store.mkdir(parents=True, exist_ok=True)
+    handle = open(store / ".lock", "w")  # noqa: SIM115 - held for the block
+    try:
+        flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
+        try:
+            fcntl.flock(handle, flags)
+        except BlockingIOError as error:
+            raise StoreLockedError(
+                f"Хранилище {store} сейчас обновляет другой запуск ETL; "
+                "дождитесь его окончания и повторите."
+            ) from error
+        yield
+    finally:
+        handle.close()
+
+
+def write_partition(frame: pd.DataFrame, file: Path) -> None:
+    table = pa.Table.from_pandas(
+        frame[OBSERVATION_COLUMNS], schema=OBSERVATION_SCHEMA, preserve_index=False
+    )
+    pq.write_table(table, file, compression="zstd")
+
+
+def _write_table(frame: pd.DataFrame, file: Path) -> None:
+    pq.write_table(
+        pa.Table.from_pandas(frame, preserve_index=False), file, compression="zstd"
+    )
+
+
+def _next_version(store: Path) -> str:
+    numbers = [
+        int(m.group(1))
+        for p in (store / VERSIONS).glob("v*")
+        if (m := re.fullmatch(r"v(\d+)", p.name))
+    ]
+    return f"v{max(numbers, default=0) + 1:05d}"
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_version(
+    store: Path,
+    *,
+    new_partitions: dict[str, pd.DataFrame],
+    reused_partitions: list[str],
+    tables: dict[str, pd.DataFrame],
+) -> str:
+    """Write a complete version beside the live one and make it live.
+
+    ``reused_partitions`` are source ids whose partition is taken unchanged
+    from the live version (hard-linked).
+    """
+    previous = current_version_dir(store)
+    name = _next_version(store)
+    staging = store / VERSIONS / f".{name}.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "observations").mkdir(parents=True)
+    for source_id in reused_partitions:
+        old = previous / "observations" / f"{source_id}.parquet"
+        new = staging / "observations" / f"{source_id}.parquet"
+        if not old.exists():  # sources without values (dictionaries)
+            continue
+        try:
+            os.link(old, new)
+        except OSError:
+            shutil.copy2(old, new)
+    for source_id, frame in new_partitions.items():
+        write_partition(frame, staging / "observations" / f"{source_id}.parquet")
+    for table_name, frame in tables.items():
+        _write_table(frame, staging / f"{table_name}.parquet")
+    _fsync_dir(staging / "observations")
+    _fsync_dir(staging)
+    final = store / VERSIONS / name
+    os.replace(staging, final)
+    pointer_tmp = store / f"{CURRENT}.tmp"
+    pointer_tmp.write_text(name, encoding="utf-8")
+    with open(pointer_tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(pointer_tmp, store / CURRENT)
+    _fsync_dir(store)
+    prune_versions(store)
+    return name
+
+
+def prune_versions(store: Path, keep: int = KEEP_VERSIONS) -> None:
+    """Delete old versions and leftovers of interrupted runs."""
+    live = current_version_dir(store)
+    versions = sorted(p for p in (store / VERSIONS).glob("v*") if p.is_dir())
+    for path in versions[:-keep]:
+        if live is None or path != live:
+            shutil.rmtree(path, ignore_errors=True)
+    for path in (store / VERSIONS).glob(".v*.tmp"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def previous_version(store: Path) -> str | None:
+    live = current_version_dir(store)
+    names = sorted(p.name for p in (store / VERSIONS).glob("v*") if p.is_dir())
+    if live is None or live.name not in names:
+        return None
+    index = names.index(live.name)
+    return names[index - 1] if index > 0 else None
+
+
+def restore_previous(store: Path) -> str:
+    """Make the previous version live again; returns its name."""
+    with store_lock(store):
+        name = previous_version(store)
+        if name is None:
+            raise FileNotFoundError("Предыдущей версии хранилища нет.")
+        pointer_tmp = store / f"{CURRENT}.tmp"
+        pointer_tmp.write_text(name, encoding="utf-8")
+        os.replace(pointer_tmp, store / CURRENT)
+        return name

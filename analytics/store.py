@@ -1,0 +1,213 @@
+"""The Parquet store: the data model in one place, and ``open_store``.
+
+Layout on disk::
+
+    STORE/
+      CURRENT                  name of the live version (replaced atomically)
+      versions/v00007/
+        observations/<source_id>.parquet   one partition per raw file
+        observations/derived.parquet       per-capita and share indicators
+        territories.parquet  indicators.parquet  agglomerations.parquet
+        sources.parquet      rejects.parquet
+
+A run of the ETL writes a new version beside the live one (unchanged
+partitions are hard links, not copies) and then replaces ``CURRENT``: a run
+that fails or is killed leaves the previous version live and complete. The
+previous version is kept so that it can be restored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+# Column names of the data contract: pages and analytics use these constants.
+TERRITORY_ID = "territory_id"
+YEAR = "year"
+INDICATOR_ID = "indicator_id"
+VALUE = "value"
+SOURCE_ID = "source_id"
+OBSERVATION_COLUMNS = [TERRITORY_ID, YEAR, INDICATOR_ID, VALUE, SOURCE_ID]
+
+NAME_RU = "name_ru"
+NAME_EN = "name_en"
+LEVEL = "level"
+REGION_ID = "region_id"
+AGGLOMERATION_ID = "agglomeration_id"
+ROLE = "role"
+UNIT = "unit"
+THEME = "theme"
+DIRECTION = "direction"
+
+TERRITORY_COLUMNS = [
+    TERRITORY_ID,
+    NAME_RU,
+    NAME_EN,
+    LEVEL,
+    REGION_ID,
+    "federal_district_id",
+    "parent_id",
+    "oktmo",
+    "status",
+    AGGLOMERATION_ID,
+    ROLE,
+]
+INDICATOR_COLUMNS = [
+    INDICATOR_ID,
+    NAME_RU,
+    NAME_EN,
+    UNIT,
+    "unit_en",
+    THEME,
+    DIRECTION,
+    "formula",
+    "in_catalog",
+    "available",
+    "note_ru",
+    "note_en",
+    "source_codes",
+]
+AGGLOMERATION_COLUMNS = [
+    AGGLOMERATION_ID,
+    NAME_RU,
+    NAME_EN,
+    REGION_ID,
+    "management_model",
+    "management_model_source",
+]
+SOURCE_COLUMNS = [
+    SOURCE_ID,
+    "path",
+    "file_name",
+    "layouts",
+    "size_bytes",
+    "published",
+    "priority",
+    "observations",
+    "rejected",
+    "missing",
+    "skipped",
+    "unmatched",
+    "loaded_at",
+    "notes",
+]
+REJECT_COLUMNS = [
+    SOURCE_ID,
+    "file_name",
+    "sheet",
+    "cell",
+    "raw_value",
+    "reason",
+    "kind",
+]
+
+OBSERVATION_SCHEMA = pa.schema(
+    [
+        pa.field(TERRITORY_ID, pa.string()),
+        pa.field(YEAR, pa.int16()),
+        pa.field(INDICATOR_ID, pa.dictionary(pa.int32(), pa.string())),
+        pa.field(VALUE, pa.float64()),
+        pa.field(SOURCE_ID, pa.string()),
+    ]
+)
+
+CURRENT = "CURRENT"
+VERSIONS = "versions"
+DERIVED_SOURCE = "derived"
+TABLES = ("territories", "indicators", "agglomerations", "sources", "rejects")
+
+
+class StoreError(RuntimeError):
+    """The store is missing or damaged; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Store:
+    """A loaded store. DataFrames are shared: never mutate them."""
+
+    path: Path
+    version: str
+    observations: pd.DataFrame
+    territories: pd.DataFrame
+    indicators: pd.DataFrame
+    agglomerations: pd.DataFrame
+    sources: pd.DataFrame
+    rejects: pd.DataFrame
+
+
+def current_version_dir(path: Path) -> Path | None:
+    """The live version's folder, or None when the store has none yet."""
+    pointer = Path(path) / CURRENT
+    if not pointer.exists():
+        return None
+    name = pointer.read_text(encoding="utf-8").strip()
+    folder = Path(path) / VERSIONS / name
+    return folder if folder.is_dir() else None
+
+
+def read_observations(version_dir: Path) -> pd.DataFrame:
+    files = sorted((version_dir / "observations").glob("*.parquet"))
+    if not files:
+        return pd.DataFrame(
+            {
+                TERRITORY_ID: pd.Series(dtype=str),
+                YEAR: pd.Series(dtype="int16"),
+                INDICATOR_ID: pd.Series(dtype="category"),
+                VALUE: pd.Series(dtype=float),
+                SOURCE_ID: pd.Series(dtype=str),
+            }
+        )
+    tables = [pq.read_table(f, schema=OBSERVATION_SCHEMA) for f in files]
+    table = pa.concat_tables(tables).unify_dictionaries()
+    frame = table.to_pandas()
+    frame[INDICATOR_ID] = frame[INDICATOR_ID].astype("category")
+    return frame
+
+
+def _resolve_conflicts(
+    observations: pd.DataFrame, sources: pd.DataFrame
+) -> pd.DataFrame:
+    """Keep one value per territory, indicator and year: the source with the
+    highest priority wins (the ETL sets priorities; see DESIGN.md)."""
+    key = [TERRITORY_ID, INDICATOR_ID, YEAR]
+    if observations.empty or not observations.duplicated(key).any():
+        return observations
+    priority = dict(zip(sources[SOURCE_ID], sources["priority"], strict=True))
+    ranked = observations.assign(_p=observations[SOURCE_ID].map(priority).fillna(-1))
+    ranked = ranked.sort_values("_p", kind="stable")
+    kept = ranked.drop_duplicates(key, keep="last").drop(columns="_p")
+    return kept.sort_index()
+
+
+def open_store(path: str | Path) -> Store:
+    """Open the live version of the store at ``path``.
+
+    Raises
+    ------
+    StoreError
+        When there is no store yet (run ``make etl``) or a table is missing.
+    """
+    root = Path(path)
+    version_dir = current_version_dir(root)
+    if version_dir is None:
+        raise StoreError(
+            f"Хранилище {root} не найдено или пусто. Соберите его командой "
+            "`make etl` (или `python -m analytics.etl --raw ПАПКА --store ПАПКА`)."
+        )
+    tables = {}
+    for name in TABLES:
+        file = version_dir / f"{name}.parquet"
+        if not file.exists():
+            raise StoreError(
+                f"В хранилище {root} нет таблицы {name}: пересоберите "
+                "его командой `make etl`."
+            )
+        tables[name] = pd.read_parquet(file)
+    observations = _resolve_conflicts(read_observations(version_dir), tables["sources"])
+    return Store(
+        path=root, version=version_dir.name, observations=observations, **tables
+    )
