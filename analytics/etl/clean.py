@@ -180,16 +180,14 @@ def clean_label(text: object) -> str:
     'ЧИСЛО БОЛЬНИЧНЫХ КОЕК'
     >>> clean_label("Российская Федерация 2")
     'Российская Федерация'
-    >>> clean_label("оплата жилого помеще-ния")
-    'оплата жилого помещения'
+    >>> clean_label("Кабардино-Балкарская Республика")
+    'Кабардино-Балкарская Республика'
     >>> clean_label("9.6. ВАЛОВОЕ НАКОПЛЕНИЕ в 2000-2015 гг. 1);2)")
     '9.6. ВАЛОВОЕ НАКОПЛЕНИЕ в 2000-2015 гг.'
     """
     if text is None:
         return ""
     value = str(text).replace("\u00ad", "")
-    # Hyphenation inside words from narrow header cells: "помеще-ния".
-    value = re.sub(r"(?<=[а-яё])-\s*(?=[а-яё])", "", value)
     value = _SPACES.sub(" ", value).strip()
     value = re.sub(r"(\d\))\s*;\s*(?=\d\))", r"\1", value)
     value = _FOOTNOTE_TAIL.sub("", value).strip()
@@ -206,6 +204,18 @@ def _fix_homoglyphs(word: str) -> str:
     if re.search(r"[а-яё]", word, re.I) and re.search(r"[a-z]", word, re.I):
         return word.translate(_HOMOGLYPHS)
     return word
+
+
+def dehyphenate(text: str) -> str:
+    """Undo word breaks of narrow header cells: «помеще-ния» → «помещения».
+
+    Only for column headers of rosstat.gov.ru tables, where compound words are
+    rare; names of territories keep their hyphens.
+
+    >>> dehyphenate("оплата жилого помеще-ния и комму-нальных услуг")
+    'оплата жилого помещения и коммунальных услуг'
+    """
+    return re.sub(r"(?<=[а-яё])-\s*(?=[а-яё])", "", text)
 
 
 def normalize_name(text: object) -> str:

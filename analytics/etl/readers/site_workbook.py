@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from analytics.etl.clean import clean_label, parse_value
+from analytics.etl.clean import clean_label, dehyphenate, parse_value
 from analytics.etl.readers.base import (
     LayoutError,
     RawIndicator,
@@ -128,7 +128,7 @@ def read_site_sheet(
         for c in range(width):
             parts = []
             for r in range(header_start, header_end):
-                value = clean_label(text(block[r][c]))
+                value = dehyphenate(clean_label(text(block[r][c])))
                 if value and not _MARKER.match(value) and value not in parts:
                     parts.append(value)
             headers.append(" ".join(parts))
