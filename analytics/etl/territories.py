@@ -107,14 +107,14 @@ class TerritoryResolver:
         self._ids = set(self.regions.territory_id) | set(
             self.municipalities.territory_id
         )
+        # Longest prefix wins: «718…» is Khanty-Mansi, «71…» the rest of Tyumen.
         self._by_oktmo_prefix = {
-            str(row.oktmo)[:2]: row.territory_id
+            row.oktmo.rstrip("0").ljust(2, "0"): row.territory_id
             for row in self.regions.itertuples(index=False)
             if row.level == "region"
             and row.status == "active"
             and isinstance(row.oktmo, str)
             and len(row.oktmo) == 8
-            and row.oktmo.endswith("000000")
         }
         self._region_oktmo = {
             row.oktmo: row.territory_id
@@ -153,7 +153,14 @@ class TerritoryResolver:
         if re.fullmatch(r"\d{8}", code):
             if code in self._region_oktmo:
                 return self._region_oktmo[code]
-            region = self._by_oktmo_prefix.get(code[:2])
+            region = next(
+                (
+                    self._by_oktmo_prefix[code[:n]]
+                    for n in (4, 3, 2)
+                    if code[:n] in self._by_oktmo_prefix
+                ),
+                None,
+            )
             if region is None:
                 return None
             if code not in self.new_municipalities:
