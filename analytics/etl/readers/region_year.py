@@ -72,6 +72,11 @@ def _sentence_case(value: str) -> str:
     return value[:1].upper() + value[1:]
 
 
+def _mostly_upper(value: str) -> bool:
+    letters = [ch for ch in value if ch.isalpha()]
+    return bool(letters) and sum(ch.isupper() for ch in letters) > 0.7 * len(letters)
+
+
 def _title_name(lines: list[str]) -> tuple[str, str, str]:
     """(indicator name, qualifier, table number) from the title lines."""
     numbered = [
@@ -84,7 +89,18 @@ def _title_name(lines: list[str]) -> tuple[str, str, str]:
         number = re.sub(r"\s+", "", match.group(1))
         own = _sentence_case(clean_label(match.group(2)))
         parts = number.split(".")
-        if len(parts) >= 3 and index > 0:
+        previous = lines[index - 1] if index > 0 else ""
+        group_title = (
+            bool(previous)
+            and not _TABLE_NUMBER.match(previous)
+            and (
+                sum(ch.isupper() for ch in previous)
+                > 0.7 * max(1, sum(ch.isalpha() for ch in previous))
+            )
+            and index > 1
+            and not _mostly_upper(match.group(2))
+        )
+        if (len(parts) >= 3 and index > 0) or group_title:
             parent_line = lines[index - 1]
             parent_match = _TABLE_NUMBER.match(parent_line)
             parent = parent_match.group(2) if parent_match else parent_line
