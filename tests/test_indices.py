@@ -670,18 +670,24 @@ def test_summarize_rejects_bad_data_but_not_undefined_groups() -> None:
         summarize(df, value="missing", by="g")
 
 
-def test_group_then_value_order_is_exact_for_near_ties() -> None:
-    # values equal in their leading bits take the fix-up path of the fast sort
-    rng = np.random.default_rng(5)
-    n = 5_000
+@pytest.mark.parametrize("n_groups", [1, 30, 4_000])
+def test_group_then_value_sort_is_exact(n_groups: int) -> None:
+    # values equal in their leading bits, exact ties, zeros of both signs,
+    # negatives and a wide range: every path of the packed-key sort
+    rng = np.random.default_rng(n_groups)
+    n = 20_000
     values = 1.0 + rng.integers(0, 50, n) * np.finfo(float).eps
     values[rng.random(n) < 0.2] *= -1.0
     values[rng.random(n) < 0.05] = 0.0
-    gid = rng.integers(0, 30, n)
-    order = indices._order_by_group_then_value(gid, values)
+    values[rng.random(n) < 0.05] = -0.0
+    wide = rng.random(n) < 0.3
+    values[wide] = rng.lognormal(0, 5, wide.sum())
+    gid = rng.integers(0, n_groups, n)
+    order, sorted_values = indices._sort_by_group_then_value(gid, values)
     expected = np.lexsort((values, gid))
     np.testing.assert_array_equal(gid[order], gid[expected])
     np.testing.assert_array_equal(values[order], values[expected])
+    np.testing.assert_array_equal(sorted_values, values[order])
     assert np.array_equal(np.sort(order), np.arange(n))
 
 
