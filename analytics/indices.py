@@ -20,18 +20,18 @@ The scalar functions check their input where it enters and raise
 ``ValueError`` naming the function, the problem, how many values are affected
 and, if given, the indicator ``name``.
 
-=================  =====================================  ==========
-index              zeros                                  negatives
-=================  =====================================  ==========
-``gini``           accepted                               rejected
-``theil``          accepted (:math:`0 \\ln 0 = 0`, limit)   rejected
-``mld``            rejected (:math:`\\ln 0`)               rejected
-``cv``             accepted                               rejected
-``atkinson``       rejected (for every epsilon)           rejected
-``hoover``         accepted                               rejected
-``ratio_max_min``  accepted, except as the minimum        rejected
-``ratio_p90_p10``  accepted, except as the 10th percentile  rejected
-=================  =====================================  ==========
+=================  ========================================  =========
+index              zeros                                     negatives
+=================  ========================================  =========
+``gini``           accepted                                  rejected
+``theil``          accepted (:math:`0 \\ln 0 = 0`, a limit)   rejected
+``mld``            rejected (:math:`\\ln 0`)                  rejected
+``cv``             accepted                                  rejected
+``atkinson``       rejected (for every epsilon)              rejected
+``hoover``         accepted                                  rejected
+``ratio_max_min``  accepted, except as the minimum           rejected
+``ratio_p90_p10``  accepted, except as the 10th percentile   rejected
+=================  ========================================  =========
 
 * Missing values (NaN in values or weights) raise, saying how many, unless
   ``dropna=True``, which drops every territory whose value or weight is NaN.
@@ -789,7 +789,9 @@ def theil_decomposition(
     with np.errstate(divide="ignore", invalid="ignore"):
         between_terms = np.where(s_g > 0, s_g * np.log(s_g / p_g), 0.0)
         own_mean = table["mean"].to_numpy()[codes]
-        terms = np.where(values > 0, w * values * np.log(values / own_mean), 0.0)
+        terms = np.where(
+            (values > 0) & (w > 0), w * values * np.log(values / own_mean), 0.0
+        )
         contribution = np.bincount(codes, weights=terms, minlength=len(labels))
         contribution /= total_x
         index = np.where(s_g > 0, contribution / s_g, np.nan)
@@ -862,7 +864,8 @@ def mld_decomposition(
     with np.errstate(divide="ignore", invalid="ignore"):
         group_mean = table["mean"].to_numpy()
         between_terms = np.where(p_g > 0, p_g * np.log(mean / group_mean), 0.0)
-        terms = w * np.log(group_mean[codes] / values)
+        # a group of zero weight has no mean: its members contribute nothing
+        terms = np.where(w > 0, w * np.log(group_mean[codes] / values), 0.0)
         contribution = np.bincount(codes, weights=terms, minlength=len(labels))
         contribution /= total_w
         index = np.where(p_g > 0, contribution / p_g, np.nan)
@@ -1522,7 +1525,10 @@ def summarize(
     order, values = _sort_by_group_then_value(gid, values)
     w = np.ones_like(values) if w is None else w[keep][order]
     computed = np.flatnonzero(n_valid >= 2)
-    results = _grouped_indices(values, w, n_valid[computed])
+    if computed.size:
+        results = _grouped_indices(values, w, n_valid[computed])
+    else:
+        results = {column: np.empty(0) for column in INDEX_COLUMNS}
 
     out = df.iloc[representative][keys].reset_index(drop=True)
     out["n"] = n_valid.astype(np.int64)

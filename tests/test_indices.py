@@ -535,6 +535,17 @@ def test_mld_decomposition_closed_form() -> None:
     assert d.groups.loc["core", "mean"] == 4.0
 
 
+@pytest.mark.parametrize(
+    "decompose", [theil_decomposition, mld_decomposition, gini_decomposition]
+)
+def test_a_group_of_zero_weight_contributes_nothing(decompose) -> None:
+    d = decompose([1.0, 2.0, 3.0, 5.0], list("aabb"), weights=[1, 2, 0, 0])
+    assert d.between == 0.0
+    assert d.within == pytest.approx(d.total)
+    assert d.groups.loc["b", "contribution"] == 0.0
+    assert math.isnan(d.groups.loc["b", "mean"])
+
+
 def test_decomposition_checks_group_labels() -> None:
     with pytest.raises(ValueError, match="got 3 labels for 4 values"):
         theil_decomposition([1, 2, 3, 4], [0, 0, 1])
@@ -655,6 +666,20 @@ def test_summarize_keeps_missing_keys_and_does_not_mutate() -> None:
     whole = summarize(df, value="value")
     assert len(whole) == 1 and whole["n"].iloc[0] == 6
     assert whole["gini"].iloc[0] == pytest.approx(gini(df["value"]))
+
+
+def test_summarize_edge_cases() -> None:
+    empty = summarize(pd.DataFrame({"g": [], "v": []}), value="v", by="g")
+    assert empty.empty and list(empty.columns)[:2] == ["g", "n"]
+    all_nan = summarize(pd.DataFrame({"g": [1, 1], "v": [np.nan] * 2}), value="v",
+                        by="g")
+    assert all_nan["n"].tolist() == [0] and all_nan["gini"].isna().all()
+    nullable = pd.DataFrame(
+        {"g": ["a", "a", "a"], "v": pd.array([1.0, None, 3.0], dtype="Float64")}
+    )
+    table = summarize(nullable, value="v", by="g")
+    assert table["n"].tolist() == [2]
+    assert table["cv"].iloc[0] == pytest.approx(0.5)
 
 
 def test_summarize_rejects_bad_data_but_not_undefined_groups() -> None:
