@@ -159,10 +159,6 @@ def _write_rows(path: Path, rows: list[list]) -> None:
     book.save(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="multi-row header: wage column not yet read (known bug, see issue note)",
-)
 def test_unseen_region_year_table_and_multiheader(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -212,14 +208,11 @@ def test_unseen_region_year_table_and_multiheader(tmp_path):
     assert _obs(loaded, "RU-KEM", staff.indicator_id, 2022) == 1500
     wage = names.loc["Мониторинг кадров: Среднемесячная заработная плата"]
     assert _obs(loaded, "RU-KEM", wage.indicator_id, 2023) == 52000
+    assert _obs(loaded, "RU-TA", wage.indicator_id, 2023) == 62000  # «62 000»
     kinds = loaded.rejects.set_index("cell").kind
     assert kinds["D6"] == "missing" and kinds["B8"] == "missing"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tidy template: catalog-id mapping of units under investigation (known bug)",
-)
 def test_tidy_csv_in_cp1251_with_semicolons(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()

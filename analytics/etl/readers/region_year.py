@@ -130,20 +130,27 @@ def _split_unit_line(unit_line: str) -> tuple[str, str]:
 
 
 def _header_paths(rows: list[list], first: int, last: int, width: int) -> list[str]:
-    """Header text of each column over header rows ``first..last`` (inclusive),
-    forward-filling merged group cells horizontally."""
+    """Header text of each column over header rows ``first..last`` (inclusive).
+
+    Merged cells keep their text in their first column only, so each row's
+    text spreads right until the next filled cell of that row or of any row
+    above it (a group boundary): «Зарплата» over two year columns covers both,
+    and never spills into the next group.
+    """
     paths: list[list[str]] = [[] for _ in range(width)]
+    boundaries: set[int] = set()
     for r in range(first, last + 1):
         row = rows[r]
+        filled = {c for c in range(1, width) if clean_label(text(row[c]))}
         current = ""
         for c in range(1, width):
-            value = clean_label(text(row[c]))
-            if value:
-                current = value
-            elif r == last:
-                current = ""  # the lowest header row does not spread
+            if c in filled:
+                current = clean_label(text(row[c]))
+            elif c in boundaries:
+                current = ""
             if current and (not paths[c] or paths[c][-1] != current):
                 paths[c].append(current)
+        boundaries |= filled
     return [" — ".join(p) for p in paths]
 
 

@@ -130,7 +130,7 @@ def parse_values(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised :func:`parse_value`: (values, ok-mask). The fast path handles
     plain numbers; only the rest goes through the full parser."""
     cleaned = raw.str.strip()
-    values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
+    values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float, copy=True)
     slow = np.isnan(values) & (cleaned != "").to_numpy()
     for i in np.flatnonzero(slow):
         parsed = parse_value(raw.iat[i])
