@@ -158,6 +158,24 @@ def _reject_cells(
         )
 
 
+def _parse_years(
+    frame: pd.DataFrame, year_col: str, result: ReadResult
+) -> tuple[pd.Series, np.ndarray]:
+    """Years of a column and the mask of rows whose year is not a year
+    (1900–2100); each such row is rejected with its cell."""
+    years = pd.to_numeric(frame[year_col].str.strip(), errors="coerce")
+    bad = (years.isna() | (years % 1 != 0) | (years < 1900) | (years > 2100)).to_numpy()
+    for i in np.flatnonzero(bad):
+        result.reject(
+            sheet="",
+            cell=f"строка {i + 2}, столбец «{year_col}»",
+            raw=frame[year_col].iat[i],
+            reason="год не распознан",
+            kind="invalid",
+        )
+    return years, bad
+
+
 def read_dictionary(frame: pd.DataFrame, result: ReadResult) -> int:
     result.layouts[""] = LAYOUT_DICTIONARY
     result.code_names.update(
@@ -194,20 +212,11 @@ def read_panel(
             "столбцы без кода БД ПМО и не из каталога пропущены: " + ", ".join(ignored)
         )
     codes = _oktmo(frame[oktmo_col])
-    years = pd.to_numeric(frame[year_col], errors="coerce")
-    bad_year = years.isna() | (years % 1 != 0)
-    for i in np.flatnonzero(bad_year.to_numpy()):
-        result.reject(
-            sheet="",
-            cell=f"строка {i + 2}, столбец «{year_col}»",
-            raw=frame[year_col].iat[i],
-            reason="год не распознан",
-            kind="invalid",
-        )
+    years, bad_year = _parse_years(frame, year_col, result)
     names = (
         frame[name_col].str.strip() if name_col else pd.Series("", index=frame.index)
     )
-    keep = ~bad_year
+    keep = pd.Series(~bad_year, index=frame.index)
     for column in code_cols + extra:
         key = f"bdmo:{column}"
         unit = named_columns.get(column, "")
@@ -249,17 +258,7 @@ def read_tidy(frame: pd.DataFrame, result: ReadResult) -> int:
     name_col = _find(columns, "name")
     territory = frame[territory_col].str.strip()
     is_code = territory.str.fullmatch(r"\d{7,8}|[A-Z]{2}(-[A-Z]{2,3}(-X)?)?|FD-[A-Z]+")
-    years = pd.to_numeric(frame[year_col].str.strip(), errors="coerce")
-    bad_year = years.isna() | (years % 1 != 0) | (years < 1900) | (years > 2100)
-    bad_year = bad_year.to_numpy()
-    for i in np.flatnonzero(bad_year):
-        result.reject(
-            sheet="",
-            cell=f"строка {i + 2}, столбец «{year_col}»",
-            raw=frame[year_col].iat[i],
-            reason="год не распознан",
-            kind="invalid",
-        )
+    years, bad_year = _parse_years(frame, year_col, result)
     units = (
         frame[unit_col].str.strip() if unit_col else pd.Series("", index=frame.index)
     )
