@@ -19,20 +19,20 @@ if store.observations.empty:
 
 st.subheader("Источники")
 st.caption("Каждый файл — отдельная часть хранилища; значения в единицах каталога.")
-st.dataframe(quality.source_table(store), hide_index=True, use_container_width=True)
+st.dataframe(quality.source_table(store), hide_index=True, width="stretch")
 
 st.subheader("Покрытие: число территорий со значением, по показателям и годам")
-st.dataframe(quality.coverage(store), use_container_width=True)
+st.dataframe(quality.coverage(store), width="stretch")
 
 st.subheader("Отклонённые и пропущенные значения")
-st.dataframe(quality.reject_summary(store), hide_index=True, use_container_width=True)
+st.dataframe(quality.reject_summary(store), hide_index=True, width="stretch")
 
 st.subheader("Несопоставленные территории")
 unmatched = quality.unmatched_territories(store)
 if unmatched.empty:
     st.success("Все территории сопоставлены со справочником.")
 else:
-    st.dataframe(unmatched, hide_index=True, use_container_width=True)
+    st.dataframe(unmatched, hide_index=True, width="stretch")
 
 st.subheader("Каталог показателей")
-st.dataframe(store.indicators, hide_index=True, use_container_width=True)
+st.dataframe(store.indicators, hide_index=True, width="stretch")
