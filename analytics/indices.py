@@ -668,6 +668,70 @@ def ratio_p90_p10(
 # --------------------------------------------------------------------------
 
 
+def lorenz_curve(
+    x: ArrayLike,
+    weights: ArrayLike | None = None,
+    *,
+    name: str | None = None,
+    dropna: bool = False,
+) -> pd.DataFrame:
+    """Points of the (population-weighted) Lorenz curve.
+
+    Territories are sorted by value; point :math:`k` is the cumulative
+    population share :math:`P_k = \\sum_{i \\le k} p_i` against the cumulative
+    share of the total :math:`L_k = \\sum_{i \\le k} p_i x_i / \\mu`. Twice the
+    area between the diagonal and the curve is :func:`gini` (the same
+    weights), which the tests check.
+
+    Parameters
+    ----------
+    x : array_like
+        Non-negative values, one per territory, in the indicator's unit.
+    weights : array_like, optional
+        Population (persons); ``None`` counts every territory once.
+    name, dropna
+        As for :func:`gini`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``position`` (index of the territory in ``x``, -1 for the origin),
+        ``population_share`` and ``value_share``, starting at (0, 0) and
+        ending at (1, 1).
+
+    Examples
+    --------
+    >>> lorenz_curve([1, 3])[["population_share", "value_share"]].to_numpy().tolist()
+    [[0.0, 0.0], [0.5, 0.25], [1.0, 1.0]]
+    """
+    prepared = _prepare("lorenz_curve", x, weights, name=name, dropna=dropna)
+    values, w = prepared.values, prepared.weights
+    positions = np.arange(len(np.asarray(x, dtype=float).reshape(-1)))
+    if dropna:
+        raw_x = np.asarray(x, dtype=float).reshape(-1)
+        keep = ~np.isnan(raw_x)
+        if weights is not None:
+            keep &= ~np.isnan(np.asarray(weights, dtype=float).reshape(-1))
+        positions = positions[keep]
+    if len(positions) != len(values):  # zero-weight territories were dropped
+        positions = np.arange(len(values))
+    order = np.argsort(values, kind="stable")
+    xs, ws = values[order], w[order]
+    total_w = ws.sum()
+    total_v = float(np.dot(ws, xs))
+    pop = np.concatenate([[0.0], np.cumsum(ws) / total_w])
+    share = np.concatenate(
+        [[0.0], np.cumsum(ws * xs) / total_v if total_v else np.zeros(len(xs))]
+    )
+    return pd.DataFrame(
+        {
+            "position": np.concatenate([[-1], positions[order]]),
+            "population_share": pop,
+            "value_share": share,
+        }
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class Decomposition:
     """An index split into a between-group and a within-group part.

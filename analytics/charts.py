@@ -1,0 +1,504 @@
+"""Figure builders: a tidy DataFrame in, a plotly Figure out.
+
+No statistics happen here — the numbers come from :mod:`analytics.indices`,
+:mod:`analytics.convergence`, :mod:`analytics.gaps` and friends, via
+:mod:`analytics.views`. These functions only draw, in one visual language:
+
+* Okabe–Ito colours for categories (core / ring / periphery, clusters,
+  management models): distinguishable with every common colour-vision
+  deficiency.
+* A diverging red–blue scale for "behind vs ahead", always direction-aware:
+  red means *behind*, whether the indicator is better high or low.
+* Fonts that chromium has on Debian (DejaVu Sans, Liberation Sans), so that
+  Cyrillic renders the same in the browser and in exported images.
+* Every figure carries its source line (unit, year, source, weighting) at the
+  bottom, so a downloaded PNG is never without it.
+
+>>> import pandas as pd
+>>> fig = ranking_bars(pd.DataFrame({"name": ["A", "B"], "value": [1.0, 2.0],
+...                                  "role": ["core", "ring"]}),
+...                    title="T", footer="F", unit="u", median=1.5, lang="en")
+>>> [trace.name for trace in fig.data]
+['core', 'ring']
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.i18n import fmt_number, t
+
+FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
+OKABE_ITO = [
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",
+]
+ROLE_COLOURS = {
+    "core": "#0072B2",
+    "ring": "#E69F00",
+    "periphery": "#009E73",
+    "": "#999999",
+}
+BEHIND = "#B2182B"
+AHEAD = "#2166AC"
+DIVERGING = [
+    [0.0, "#B2182B"],
+    [0.25, "#EF8A62"],
+    [0.5, "#F7F7F7"],
+    [0.75, "#67A9CF"],
+    [1.0, "#2166AC"],
+]
+
+
+def _layout(fig: go.Figure, title: str, footer: str, *, height: int = 520) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white",
+        font={"family": FONT, "size": 14},
+        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 18}},
+        margin={"l": 10, "r": 20, "t": 70, "b": 90},
+        height=height,
+        legend={"orientation": "h", "y": -0.12, "x": 0},
+        hoverlabel={"font": {"family": FONT}},
+    )
+    if footer:
+        fig.add_annotation(
+            text=footer,
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=-0.24,
+            xanchor="left",
+            yanchor="top",
+            showarrow=False,
+            font={"size": 11, "color": "#555"},
+        )
+    return fig
+
+
+def _role_label(role: str, lang: str) -> str:
+    return (
+        t(f"role.{role}", lang) if role in ("core", "ring", "periphery", "") else role
+    )
+
+
+def ranking_bars(
+    df: pd.DataFrame,
+    *,
+    title: str,
+    footer: str,
+    unit: str,
+    median: float | None = None,
+    lang: str = "ru",
+    name: str = "name",
+    value: str = "value",
+    role: str = "role",
+) -> go.Figure:
+    """Horizontal bars of territories, best on top, coloured by role, with the
+    agglomeration median as a dashed line. ``df`` must already be sorted."""
+    fig = go.Figure()
+    order = df[name].tolist()
+    for role_id in [r for r in ("core", "ring", "periphery", "") if r in set(df[role])]:
+        part = df[df[role] == role_id]
+        fig.add_bar(
+            y=part[name],
+            x=part[value],
+            orientation="h",
+            name=_role_label(role_id, lang),
+            marker_color=ROLE_COLOURS.get(role_id, "#999"),
+            hovertemplate="%{y}: %{x:,.4~g} " + unit + "<extra></extra>",
+        )
+    if median is not None and not math.isnan(median):
+        fig.add_vline(
+            x=median,
+            line_dash="dash",
+            line_color="#333",
+            annotation_text=f"{t('label.median', lang)}: {fmt_number(median, lang)}",
+            annotation_position="top",
+        )
+    fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], title=None)
+    fig.update_xaxes(title=unit)
+    height = max(380, 26 * len(df) + 180)
+    return _layout(fig, title, footer, height=height)
+
+
+def gap_bars(
+    df: pd.DataFrame,
+    *,
+    title: str,
+    footer: str,
+    unit: str,
+    lang: str = "ru",
+    name: str = "name",
+    gap: str = "gap",
+) -> go.Figure:
+    """Shortfall to a benchmark per territory: red bars = behind (positive
+    shortfall), blue = ahead; in the indicator's unit."""
+    data = df.sort_values(gap, ascending=True, kind="stable")
+    colours = np.where(data[gap] > 0, BEHIND, AHEAD)
+    fig = go.Figure(
+        go.Bar(
+            y=data[name],
+            x=data[gap],
+            orientation="h",
+            marker_color=colours,
+            hovertemplate="%{y}: %{x:,.4~g} " + unit + "<extra></extra>",
+            showlegend=False,
+        )
+    )
+    fig.add_vline(x=0, line_color="#333")
+    fig.update_yaxes(
+        categoryorder="array", categoryarray=data[name].tolist(), title=None
+    )
+    fig.update_xaxes(title=unit)
+    return _layout(fig, title, footer, height=max(380, 26 * len(data) + 180))
+
+
+def role_lines(
+    df: pd.DataFrame,
+    *,
+    title: str,
+    footer: str,
+    unit: str,
+    lang: str = "ru",
+    x: str = "year",
+    y: str = "value",
+    role: str = "role",
+) -> go.Figure:
+    """Population-weighted mean of core, ring and periphery over the years."""
+    fig = go.Figure()
+    for role_id in [r for r in ("core", "ring", "periphery") if r in set(df[role])]:
+        part = df[df[role] == role_id].sort_values(x)
+        fig.add_scatter(
+            x=part[x],
+            y=part[y],
+            mode="lines+markers",
+            name=_role_label(role_id, lang),
+            line={"color": ROLE_COLOURS[role_id], "width": 3},
+            hovertemplate="%{x}: %{y:,.4~g} "
+            + unit
+            + "<extra>%{fullData.name}</extra>",
+        )
+    fig.update_yaxes(title=unit, rangemode="tozero")
+    fig.update_xaxes(title=t("label.year", lang), dtick=1)
+    return _layout(fig, title, footer)
+
+
+def heatmap(
+    z: pd.DataFrame,
+    *,
+    title: str,
+    footer: str,
+    text: pd.DataFrame | None = None,
+    lang: str = "ru",
+) -> go.Figure:
+    """Territories × indicators coloured by direction-aware z-score (red =
+    behind the agglomeration, blue = ahead); hover shows the value."""
+    limit = float(np.nanmax(np.abs(z.to_numpy(dtype=float)))) if z.size else 1.0
+    limit = max(limit, 1.0)
+    hover = text if text is not None else z.round(2).astype(str)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z.to_numpy(dtype=float),
+            x=list(z.columns),
+            y=list(z.index),
+            zmin=-limit,
+            zmax=limit,
+            colorscale=DIVERGING,
+            customdata=hover.to_numpy(),
+            hovertemplate="%{y}<br>%{x}<br>%{customdata}<br>z = %{z:.2f}"
+            "<extra></extra>",
+            colorbar={"title": {"text": "z"}},
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(tickangle=-30)
+    return _layout(fig, title, footer, height=max(420, 24 * len(z) + 260))
+
+
+def lorenz(
+    curves: dict[str, pd.DataFrame],
+    *,
+    title: str,
+    footer: str,
+    lang: str = "ru",
+) -> go.Figure:
+    """Lorenz curves: cumulative population share vs cumulative value share."""
+    fig = go.Figure()
+    fig.add_scatter(
+        x=[0, 1],
+        y=[0, 1],
+        mode="lines",
+        line={"color": "#999", "dash": "dot"},
+        name="равенство" if lang == "ru" else "equality",
+    )
+    for i, (label, curve) in enumerate(curves.items()):
+        fig.add_scatter(
+            x=curve["population_share"],
+            y=curve["value_share"],
+            mode="lines+markers",
+            name=label,
+            line={"color": OKABE_ITO[i % len(OKABE_ITO)], "width": 3},
+            customdata=curve[["name"]].to_numpy() if "name" in curve else None,
+            hovertemplate="%{customdata[0]}<br>%{x:.1%} → %{y:.1%}<extra></extra>"
+            if "name" in curve
+            else "%{x:.1%} → %{y:.1%}<extra></extra>",
+        )
+    axis_x = "доля населения" if lang == "ru" else "population share"
+    axis_y = "доля показателя" if lang == "ru" else "share of the indicator"
+    fig.update_xaxes(title=axis_x, tickformat=".0%", range=[0, 1])
+    fig.update_yaxes(title=axis_y, tickformat=".0%", range=[0, 1], scaleanchor="x")
+    return _layout(fig, title, footer, height=560)
+
+
+def estimates_with_ci(
+    df: pd.DataFrame,
+    *,
+    title: str,
+    footer: str,
+    label: str = "label",
+    estimate: str = "estimate",
+    low: str = "low",
+    high: str = "high",
+    colour: str | None = None,
+) -> go.Figure:
+    """Point estimates with confidence intervals as horizontal error bars."""
+    colours = (
+        [OKABE_ITO[i % len(OKABE_ITO)] for i in pd.factorize(df[colour])[0]]
+        if colour
+        else OKABE_ITO[0]
+    )
+    fig = go.Figure(
+        go.Scatter(
+            x=df[estimate],
+            y=df[label],
+            mode="markers",
+            marker={"size": 12, "color": colours},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (df[high] - df[estimate]).to_numpy(),
+                "arrayminus": (df[estimate] - df[low]).to_numpy(),
+                "thickness": 2,
+            },
+            hovertemplate="%{y}: %{x:.4f}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    fig.update_yaxes(autorange="reversed", title=None)
+    return _layout(fig, title, footer, height=max(380, 40 * len(df) + 180))
+
+
+def stacked_shares(
+    df: pd.DataFrame,
+    *,
+    title: str,
+    footer: str,
+    x: str,
+    parts: dict[str, str],
+    y_title: str,
+) -> go.Figure:
+    """Stacked bars (e.g. between- and within-group Theil per year)."""
+    fig = go.Figure()
+    for i, (column, label) in enumerate(parts.items()):
+        fig.add_bar(
+            x=df[x],
+            y=df[column],
+            name=label,
+            marker_color=OKABE_ITO[i],
+            hovertemplate="%{x}: %{y:.4f}<extra>" + label + "</extra>",
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title=y_title)
+    fig.update_xaxes(dtick=1, title=None)
+    return _layout(fig, title, footer)
+
+
+def trend_line(
+    df: pd.DataFrame,
+    *,
+    title: str,
+    footer: str,
+    x: str,
+    y: str,
+    y_title: str,
+    fit: pd.DataFrame | None = None,
+    fit_label: str = "",
+) -> go.Figure:
+    """A measure over the years with its fitted linear trend."""
+    fig = go.Figure()
+    fig.add_scatter(
+        x=df[x],
+        y=df[y],
+        mode="lines+markers",
+        name=y_title,
+        line={"color": OKABE_ITO[0], "width": 3},
+        hovertemplate="%{x}: %{y:.4f}<extra></extra>",
+    )
+    if fit is not None:
+        fig.add_scatter(
+            x=fit[x],
+            y=fit[y],
+            mode="lines",
+            name=fit_label,
+            line={"color": OKABE_ITO[5], "dash": "dash"},
+        )
+    fig.update_xaxes(dtick=1, title=None)
+    fig.update_yaxes(title=y_title)
+    return _layout(fig, title, footer)
+
+
+def beta_scatter(
+    df: pd.DataFrame,
+    *,
+    title: str,
+    footer: str,
+    x_title: str,
+    y_title: str,
+    fit: pd.DataFrame,
+    lang: str = "ru",
+) -> go.Figure:
+    """Annual growth against the initial log level, one point per territory,
+    sized by population, with the regression line."""
+    fig = go.Figure()
+    roles = df["role"] if "role" in df else pd.Series("", index=df.index)
+    for role_id in [r for r in ("core", "ring", "periphery", "") if r in set(roles)]:
+        part = df[roles == role_id]
+        size = part.get("population")
+        fig.add_scatter(
+            x=part["x"],
+            y=part["y"],
+            mode="markers",
+            name=_role_label(role_id, lang),
+            marker={
+                "color": ROLE_COLOURS.get(role_id, "#999"),
+                "size": None
+                if size is None
+                else np.clip(np.sqrt(size.fillna(0) / 1000.0) * 2, 6, 40),
+                "line": {"width": 1, "color": "white"},
+            },
+            text=part["name"],
+            hovertemplate="%{text}<br>%{x:.3f} → %{y:.2%}<extra></extra>",
+        )
+    fig.add_scatter(
+        x=fit["x"],
+        y=fit["y"],
+        mode="lines",
+        name="β",
+        line={"color": "#333", "dash": "dash"},
+    )
+    fig.update_xaxes(title=x_title)
+    fig.update_yaxes(title=y_title, tickformat=".1%")
+    return _layout(fig, title, footer)
+
+
+def slope_chart(
+    df: pd.DataFrame,
+    *,
+    title: str,
+    footer: str,
+    start: int,
+    end: int,
+    lang: str = "ru",
+) -> go.Figure:
+    """Rank of each territory in two years joined by a line (1 = best);
+    upward moves blue, downward red."""
+    fig = go.Figure()
+    for _, row in df.iterrows():
+        moved = row["rank_start"] - row["rank_end"]
+        colour = AHEAD if moved > 0 else BEHIND if moved < 0 else "#999"
+        fig.add_scatter(
+            x=[str(start), str(end)],
+            y=[row["rank_start"], row["rank_end"]],
+            mode="lines+markers+text",
+            line={"color": colour, "width": 2},
+            text=[row["name"], ""],
+            textposition="middle left",
+            hovertemplate=f"{row['name']}: %{{y}}<extra></extra>",
+            showlegend=False,
+        )
+    fig.update_yaxes(
+        autorange="reversed",
+        title="место (1 — лучшее)" if lang == "ru" else "rank (1 = best)",
+        dtick=1,
+    )
+    fig.update_xaxes(title=None)
+    return _layout(fig, title, footer, height=max(420, 22 * len(df) + 200))
+
+
+def grouped_bars(
+    df: pd.DataFrame,
+    *,
+    title: str,
+    footer: str,
+    x: str,
+    y: str,
+    colour: str,
+    y_title: str,
+    colours: dict[str, str] | None = None,
+) -> go.Figure:
+    """Bars of ``y`` per ``x``, one series per ``colour`` value."""
+    fig = go.Figure()
+    for i, key in enumerate(pd.unique(df[colour])):
+        part = df[df[colour] == key]
+        fig.add_bar(
+            x=part[x],
+            y=part[y],
+            name=str(key),
+            marker_color=(colours or {}).get(key, OKABE_ITO[i % len(OKABE_ITO)]),
+            hovertemplate="%{x}: %{y:,.4~g}<extra>" + str(key) + "</extra>",
+        )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title=y_title)
+    fig.update_xaxes(title=None)
+    return _layout(fig, title, footer)
+
+
+def scatter_points(
+    df: pd.DataFrame,
+    *,
+    title: str,
+    footer: str,
+    x: str,
+    y: str,
+    colour: str,
+    x_title: str,
+    y_title: str,
+    text: str = "name",
+    geo: bool = False,
+) -> go.Figure:
+    """Points coloured by category: a PCA plane, or a map of territory centres
+    (``geo=True``: longitude/latitude axes, no tiles fetched from anywhere)."""
+    fig = go.Figure()
+    for i, key in enumerate(pd.unique(df[colour])):
+        part = df[df[colour] == key]
+        fig.add_scatter(
+            x=part[x],
+            y=part[y],
+            mode="markers",
+            name=str(key),
+            marker={
+                "size": 11,
+                "color": OKABE_ITO[i % len(OKABE_ITO)],
+                "line": {"width": 1, "color": "white"},
+            },
+            text=part[text],
+            hovertemplate="%{text}<extra>" + str(key) + "</extra>",
+        )
+    fig.update_xaxes(title=x_title)
+    fig.update_yaxes(title=y_title)
+    if geo:
+        fig.update_yaxes(
+            scaleanchor="x",
+            scaleratio=1 / max(math.cos(math.radians(float(df[y].mean() or 55))), 0.2),
+        )
+    return _layout(fig, title, footer, height=560)
