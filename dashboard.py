@@ -1,31 +1,111 @@
-"""Streamlit entry point: page config, navigation, the cached store. No maths."""
+"""Streamlit entry point: page config, navigation, sidebar, cached store. No maths."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
+from analytics import selection as sel_
+from analytics.i18n import LANGS, t
+from analytics.i18n import name as name_of
 from analytics.store import StoreError
-from app_pages.common import load_store
+from app_pages.common import (
+    init_state_from_query,
+    lang,
+    load_store,
+    sync_query_params,
+)
 
 st.set_page_config(page_title="Неравенство территорий агломераций", layout="wide")
 
+PAGES = [
+    ("overview", "app_pages/overview.py", "🏙️"),
+    ("finance", "app_pages/finance.py", "💰"),
+    ("staffing", "app_pages/staffing.py", "👥"),
+    ("competencies", "app_pages/competencies.py", "🎓"),
+    ("inequality", "app_pages/inequality.py", "📐"),
+    ("dynamics", "app_pages/dynamics.py", "📈"),
+    ("typology", "app_pages/typology.py", "🧩"),
+    ("album", "app_pages/album.py", "🏆"),
+    ("profile", "app_pages/profile.py", "📇"),
+    ("data", "app_pages/data_quality.py", "🗂️"),
+    ("export", "app_pages/export_page.py", "📤"),
+]
+
+
+def sidebar(store) -> None:
+    language = lang()
+    st.sidebar.radio(
+        t("sidebar.lang", language),
+        LANGS,
+        key="lang",
+        horizontal=True,
+        format_func=lambda code: {"ru": "Русский", "en": "English"}[code],
+    )
+    language = lang()
+    aggs = sel_.agglomerations(store)
+    if aggs.empty:
+        st.session_state["agg"] = None
+        return
+    options = aggs["agglomeration_id"].tolist()
+    if st.session_state.get("agg") not in options:
+        # Default: the agglomeration with the most territories that has a core.
+        ranked = aggs.sort_values(["has_core", "territories"], ascending=False)
+        st.session_state["agg"] = ranked["agglomeration_id"].iloc[0]
+    labels = {
+        row.agglomeration_id: name_of(row._asdict(), language)
+        for row in aggs.itertuples()
+    }
+    st.sidebar.selectbox(
+        t("sidebar.agglomeration", language),
+        options,
+        key="agg",
+        format_func=lambda a: labels.get(a, a),
+    )
+    members = sel_.members(store, st.session_state["agg"])["territory_id"].tolist()
+    years = sel_.years(store, members)
+    if not years:
+        st.session_state["year"] = None
+        return
+    if st.session_state.get("year") not in years:
+        st.session_state["year"] = sel_.default_year(store, members) or years[-1]
+    st.sidebar.selectbox(t("sidebar.year", language), years[::-1], key="year")
+    st.session_state.setdefault("weighted", True)
+    st.sidebar.toggle(
+        t("sidebar.weighted", language),
+        key="weighted",
+        help=t("sidebar.weighted_help", language),
+    )
+
 
 def main() -> None:
+    init_state_from_query()
     try:
         store = load_store()
     except StoreError as error:
         st.error(str(error))
         st.stop()
+    sidebar(store)
+    language = lang()
     pages = [
         st.Page(
-            "app_pages/data_quality.py",
-            title="Данные и качество",
-            icon="🗂️",
-            default=True,
-        ),
+            path,
+            title=t(f"page.{key}", language),
+            icon=icon,
+            url_path=key,
+            default=key == "overview",
+        )
+        for key, path, icon in PAGES
+        if Path(__file__)
+        .with_name(path.split("/")[0])
+        .joinpath(path.split("/")[1])
+        .exists()
     ]
-    st.sidebar.caption(f"Хранилище: версия {store.version}")
-    st.navigation(pages).run()
+    st.sidebar.caption(t("sidebar.store", language, version=store.version))
+    page = st.navigation(pages)
+    sync_query_params()
+    page.run()
 
 
 main()

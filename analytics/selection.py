@@ -197,6 +197,23 @@ def years(
     return sorted(int(y) for y in obs.loc[mask, YEAR].unique())
 
 
+def default_year(store: Store, territory_ids: list[str]) -> int | None:
+    """The latest year with a reasonably full picture for these territories:
+    the last year whose count of theme values (finance, staffing,
+    competencies) is at least half of the best year's. A year that only has
+    population figures is never the default."""
+    ind = store.indicators
+    theme_ids = ind.loc[ind[THEME].isin(THEMES), INDICATOR_ID]
+    obs = store.observations
+    mask = obs[TERRITORY_ID].isin(territory_ids) & obs[INDICATOR_ID].isin(theme_ids)
+    counts = obs.loc[mask].groupby(YEAR).size()
+    if counts.empty:
+        all_years = years(store, territory_ids)
+        return all_years[-1] if all_years else None
+    full = counts[counts >= 0.5 * counts.max()]
+    return int(full.index.max())
+
+
 def value_sources(
     store: Store, indicator_ids: list[str], territory_ids: list[str]
 ) -> list[str]:

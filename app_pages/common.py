@@ -1,4 +1,8 @@
-"""What every page shares: the store, read once per process and cached."""
+"""What every page shares: the cached store, the selection, chart display.
+
+UI only: numbers come from :mod:`analytics`; this module reads widgets, calls
+the library and draws what it returns.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,175 @@ from pathlib import Path
 
 import streamlit as st
 
+from analytics import selection as sel_
+from analytics.chart_model import Chart
+from analytics.i18n import DEFAULT_LANG, LANGS, t
+from analytics.selection import Selection
 from analytics.store import Store, open_store
 
 STORE_PATH = Path(os.environ.get("AGGLO_STORE", "datasets/warehouse"))
+STATE_KEYS = ("lang", "agg", "year", "weighted")
 
 
 @st.cache_resource(show_spinner="Загружаю хранилище…")
 def load_store(path: str = str(STORE_PATH)) -> Store:
     return open_store(path)
+
+
+def lang() -> str:
+    value = st.session_state.get("lang", DEFAULT_LANG)
+    return value if value in LANGS else DEFAULT_LANG
+
+
+def current_selection() -> Selection | None:
+    """The sidebar's selection (``None`` when the store has no agglomeration)."""
+    agg = st.session_state.get("agg")
+    if not agg:
+        return None
+    return Selection(
+        agglomeration_id=agg,
+        year=st.session_state.get("year"),
+        weighted=bool(st.session_state.get("weighted", True)),
+        lang=lang(),
+    )
+
+
+def sync_query_params() -> None:
+    """Write the selection into the URL so that a link reproduces the view."""
+    params = {}
+    for key in STATE_KEYS:
+        value = st.session_state.get(key)
+        if value is not None:
+            params[key] = str(int(value) if isinstance(value, bool) else value)
+    for key in ("indicator", "theme_indicator"):
+        if st.session_state.get(key):
+            params[key] = str(st.session_state[key])
+    if dict(st.query_params) != params:
+        st.query_params.from_dict(params)
+
+
+def init_state_from_query() -> None:
+    """Seed widget state from the URL once per session."""
+    if st.session_state.get("_seeded"):
+        return
+    query = st.query_params
+    if query.get("lang") in LANGS:
+        st.session_state["lang"] = query["lang"]
+    if query.get("agg"):
+        st.session_state["agg"] = query["agg"]
+    if query.get("year", "").isdigit():
+        st.session_state["year"] = int(query["year"])
+    if query.get("weighted") in ("0", "1"):
+        st.session_state["weighted"] = query["weighted"] == "1"
+    if query.get("indicator"):
+        st.session_state["indicator"] = query["indicator"]
+    st.session_state["_seeded"] = True
+
+
+def demo_banner(store: Store) -> None:
+    if sel_.is_demo(store):
+        st.warning(t("demo.banner", lang()), icon="🧪")
+
+
+def require_selection(store: Store) -> Selection:
+    """The selection, or an explanation and a stop when there is none."""
+    selection = current_selection()
+    if store.observations.empty:
+        st.info(t("empty.store", lang()))
+        st.stop()
+    if selection is None:
+        st.info(t("empty.no_agglomerations", lang()))
+        st.stop()
+    return selection
+
+
+def indicator_picker(
+    store: Store, indicator_ids: list[str], *, key: str, label: str
+) -> str:
+    """A selectbox of indicators by name (keeps the choice across pages)."""
+    names = store.indicators.set_index("indicator_id")
+    column = "name_en" if lang() == "en" else "name_ru"
+    options = list(indicator_ids)
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = options[0]
+    return st.selectbox(
+        label,
+        options,
+        key=key,
+        format_func=lambda i: f"{names[column].get(i, i)} ({names['unit'].get(i, '')})",
+    )
+
+
+def _export_module():
+    try:
+        from analytics import export
+    except ImportError:  # pragma: no cover - export module missing
+        return None
+    return export
+
+
+def show_chart(chart: Chart, *, key: str | None = None) -> None:
+    """Draw a chart with its caption, footer and download buttons."""
+    key = key or chart.key
+    st.plotly_chart(chart.figure, width="stretch", key=f"fig_{key}")
+    if chart.caption:
+        st.markdown(f"**{_escape(chart.caption)}**")
+    download_buttons(chart, key=key)
+
+
+def _escape(text: str) -> str:
+    """Escape Markdown control characters in text that comes from data."""
+    for char in "\\`*_{}[]<>#|":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def download_buttons(chart: Chart, *, key: str) -> None:
+    language = lang()
+    export = _export_module()
+    columns = st.columns(6)
+    if export is None:
+        return
+    status = export.export_status()
+    name = export.safe_filename(chart.title or chart.key, "png")[: -len(".png")]
+    images = (
+        ("png", "image/png"),
+        ("svg", "image/svg+xml"),
+        ("pdf", "application/pdf"),
+    )
+    for column, (fmt, mime) in zip(columns[:3], images, strict=True):
+        column.download_button(
+            t(f"download.{fmt}", language),
+            data=(lambda f=fmt: export.figure_bytes(chart.figure, f)),
+            file_name=f"{name}.{fmt}",
+            mime=mime,
+            key=f"dl_{fmt}_{key}",
+            on_click="ignore",
+            disabled=not status.available,
+            help=None
+            if status.available
+            else (status.message_ru if language == "ru" else status.message_en),
+            icon=":material/download:",
+        )
+    columns[3].download_button(
+        t("download.xlsx", language),
+        data=lambda: export.charts_to_xlsx(
+            [chart], title=chart.title, source=chart.source, lang=language
+        ),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"dl_xlsx_{key}",
+        on_click="ignore",
+        icon=":material/table:",
+    )
+    columns[4].download_button(
+        t("download.csv", language),
+        data=lambda: export.chart_to_csv(chart, lang=language),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"dl_csv_{key}",
+        on_click="ignore",
+        icon=":material/table:",
+    )
+    # Remember the chart for the export page's deck.
+    st.session_state.setdefault("_charts", {})[chart.key] = chart

@@ -1,0 +1,186 @@
+"""The overview of one agglomeration: who is in it, the headline inequality
+per theme with its trend and confidence interval, and what to look at first.
+
+Composes :mod:`analytics.selection`, :mod:`analytics.indices` and the gap and
+composite modules into one :class:`Summary` that the overview page and the
+deck's first slides show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analytics import indices
+from analytics import selection as sel_
+from analytics.chart_model import Chart
+from analytics.i18n import fmt_number, t
+from analytics.i18n import name as name_of
+from analytics.selection import Selection
+from analytics.store import LEVEL, ROLE, TERRITORY_ID, VALUE, YEAR, Store
+
+# The indicator that stands for each theme in the headline, in order of
+# preference; the first one with data is used.
+KEY_INDICATORS = {
+    "finance": [
+        "budget_revenue_per_capita",
+        "own_revenue_per_capita",
+        "budget_expenditure_per_capita",
+    ],
+    "staffing": [
+        "municipal_admin_wage_relative",
+        "doctors_per_10k",
+        "municipal_admin_staff_per_1000",
+    ],
+    "competencies": [
+        "preschool_places_per_1000",
+        "pupils_per_school",
+    ],
+}
+LEVEL_RU = {
+    "urban_okrug": "городской округ",
+    "municipal_district": "муниципальный район",
+    "municipal_okrug": "муниципальный округ",
+    "city_federal": "город федерального значения",
+    "settlement": "поселение",
+}
+
+
+@dataclass
+class Summary:
+    """What the overview shows for one agglomeration and year."""
+
+    subtitle: str
+    members: pd.DataFrame
+    headlines: pd.DataFrame
+    sentences: pd.DataFrame = field(default_factory=pd.DataFrame)
+    composites: Chart | None = None
+
+
+def key_indicator(store: Store, theme: str, territory_ids: list[str]) -> str | None:
+    """The headline indicator of a theme that has data for these territories."""
+    available = set(sel_.theme_indicators(store, theme, territory_ids)["indicator_id"])
+    for indicator in KEY_INDICATORS.get(theme, []):
+        if indicator in available:
+            return indicator
+    return sorted(available)[0] if available else None
+
+
+def member_table(store: Store, selection: Selection) -> pd.DataFrame:
+    """Territories with role, level and population in the selected year."""
+    lang = selection.lang
+    members = sel_.members(store, selection.agglomeration_id)
+    pop = sel_.population(store, members[TERRITORY_ID].tolist())
+    if selection.year is not None and not pop.empty:
+        pop = (
+            pop[pop[YEAR] <= selection.year]
+            .sort_values(YEAR)
+            .groupby(TERRITORY_ID)
+            .last()
+        )
+        population = members[TERRITORY_ID].map(pop["population"])
+    else:
+        population = pd.Series(np.nan, index=members.index)
+    return pd.DataFrame(
+        {
+            t("label.territory", lang): [
+                name_of(r, lang) for r in members.to_dict("records")
+            ],
+            t("label.role", lang): [
+                t(f"role.{r}", lang) if r in ("core", "ring", "periphery", "") else r
+                for r in members[ROLE]
+            ],
+            "Тип" if lang == "ru" else "Type": [
+                LEVEL_RU.get(level, level) if lang == "ru" else level.replace("_", " ")
+                for level in members[LEVEL]
+            ],
+            f"{t('label.population', lang)}, {'чел.' if lang == 'ru' else 'persons'}": population.to_numpy(),
+            "ОКТМО" if lang == "ru" else "OKTMO": members[TERRITORY_ID].to_numpy(),
+        }
+    )
+
+
+def headlines(store: Store, selection: Selection, *, n_boot: int = 299) -> pd.DataFrame:
+    """Gini of each theme's key indicator in the selected year, its change
+    since the previous year with data, and a bootstrap 95 % interval.
+
+    Columns: theme, indicator_id, label, value, delta, low, high, help.
+    """
+    lang = selection.lang
+    ids = sel_.members(store, selection.agglomeration_id)[TERRITORY_ID].tolist()
+    rows = []
+    for theme in sel_.THEMES:
+        indicator = key_indicator(store, theme, ids)
+        if indicator is None:
+            continue
+        data = sel_.panel(store, indicator, ids).dropna(subset=[VALUE])
+        data = data[data[VALUE] >= 0]
+        if selection.weighted:
+            data = data.dropna(subset=["population"])
+            data = data[data["population"] > 0]
+        by_year = {int(y): part for y, part in data.groupby(YEAR) if len(part) >= 3}
+        if selection.year not in by_year:
+            continue
+
+        def gini_of(part: pd.DataFrame) -> float:
+            w = part["population"].to_numpy(float) if selection.weighted else None
+            return indices.gini(part[VALUE].to_numpy(float), weights=w)
+
+        current = by_year[selection.year]
+        value = gini_of(current)
+        earlier = [y for y in by_year if y < selection.year]
+        delta = value - gini_of(by_year[max(earlier)]) if earlier else np.nan
+        w = current["population"].to_numpy(float) if selection.weighted else None
+        ci = indices.bootstrap_ci(
+            indices.gini, current[VALUE].to_numpy(float), weights=w, n_boot=n_boot
+        )
+        info = sel_.indicator_info(store, indicator)
+        label = f"{t('index.gini', lang)}: {name_of(info, lang)}"
+        weighted = t(f"weighted.{str(selection.weighted).lower()}", lang)
+        since = max(earlier) if earlier else None
+        help_text = (
+            f"{t('label.ci', lang)}: [{fmt_number(ci.low, lang, digits=3)}; "
+            f"{fmt_number(ci.high, lang, digits=3)}]; {selection.year}; {weighted}; "
+            + (f"изменение к {since} г.; " if lang == "ru" and since else "")
+            + (f"change since {since}; " if lang == "en" and since else "")
+            + sel_.source_line(store, sel_.value_sources(store, [indicator], ids), lang)
+        )
+        rows.append(
+            {
+                "theme": theme,
+                "indicator_id": indicator,
+                "label": label,
+                "value": value,
+                "delta": delta,
+                "low": ci.low,
+                "high": ci.high,
+                "help": help_text,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def summary(store: Store, selection: Selection) -> Summary:
+    """Everything the overview page shows for the selection."""
+    lang = selection.lang
+    members = member_table(store, selection)
+    roles = sel_.members(store, selection.agglomeration_id)[ROLE].value_counts()
+    table = store.agglomerations.set_index("agglomeration_id")
+    model = (
+        table["management_model"].get(selection.agglomeration_id, "unknown")
+        if "management_model" in table
+        else "unknown"
+    ) or "unknown"
+    counts = ", ".join(
+        f"{t(f'role.{role}', lang)}: {int(roles.get(role, 0))}" for role in sel_.ROLES
+    )
+    subtitle = (
+        f"{selection.year} г. · {counts} · {t(f'model.{model}', lang)}"
+        if lang == "ru"
+        else f"{selection.year} · {counts} · {t(f'model.{model}', lang)}"
+    )
+    return Summary(
+        subtitle=subtitle, members=members, headlines=headlines(store, selection)
+    )

@@ -1,0 +1,990 @@
+"""Views: a selection of the store in, finished charts (with captions) out.
+
+This is where the library composes selection → statistics → figure for the
+app and for the deck CLI alike, so that both show the same numbers and say
+the same sentences. Every function takes the store and a
+:class:`~analytics.selection.Selection` and returns a
+:class:`~analytics.chart_model.Chart` or raises :class:`NoData` with a
+message in the user's language (never a traceback for the UI).
+
+Conventions
+-----------
+* "Agglomeration median" is the plain median over the territories of the
+  agglomeration that have a value (core, ring and periphery).
+* Indices and means are population-weighted when ``selection.weighted``;
+  territories without a population figure for that year are then left out and
+  the caption says how many.
+* Direction comes from the catalog: for an indicator where lower is better
+  (direction −1) the best territory is the lowest.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from analytics import charts, convergence, indices
+from analytics import selection as sel_
+from analytics.chart_model import Chart
+from analytics.i18n import fmt_number, fmt_ratio, t
+from analytics.i18n import name as name_of
+from analytics.i18n import unit as unit_of
+from analytics.selection import Selection
+from analytics.store import (
+    INDICATOR_ID,
+    NAME_EN,
+    NAME_RU,
+    ROLE,
+    SOURCE_ID,
+    TERRITORY_ID,
+    VALUE,
+    YEAR,
+    Store,
+)
+
+MIN_TERRITORIES = 3
+CI_INDICES = ("gini", "theil", "mld", "cv", "atkinson_1", "hoover", "ratio_p90_p10")
+_INDEX_FN = {
+    "gini": indices.gini,
+    "theil": indices.theil,
+    "mld": indices.mld,
+    "cv": indices.cv,
+    "atkinson_0_5": partial(indices.atkinson, epsilon=0.5),
+    "atkinson_1": partial(indices.atkinson, epsilon=1),
+    "atkinson_2": partial(indices.atkinson, epsilon=2),
+    "hoover": indices.hoover,
+    "ratio_max_min": indices.ratio_max_min,
+    "ratio_p90_p10": indices.ratio_p90_p10,
+}
+
+
+class NoData(Exception):  # noqa: N818 - not an error, a state to explain
+    """Nothing to show for this selection; ``str(error)`` explains why in the
+    user's language."""
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def _meta(store: Store, indicator_id: str, lang: str) -> dict:
+    info = sel_.indicator_info(store, indicator_id)
+    return {
+        "name": name_of(info, lang),
+        "unit": unit_of(info, lang),
+        "direction": int(info.get("direction") or 0),
+        "theme": info.get("theme", ""),
+    }
+
+
+def _tname(row: pd.Series, lang: str) -> str:
+    return name_of({NAME_RU: row.get(NAME_RU), NAME_EN: row.get(NAME_EN)}, lang)
+
+
+def agglomeration_name(store: Store, agglomeration_id: str, lang: str) -> str:
+    table = store.agglomerations.set_index("agglomeration_id")
+    if agglomeration_id not in table.index:
+        return agglomeration_id
+    return name_of(table.loc[agglomeration_id].to_dict(), lang) or agglomeration_id
+
+
+def _member_ids(store: Store, selection: Selection) -> list[str]:
+    ids = sel_.members(store, selection.agglomeration_id)[TERRITORY_ID].tolist()
+    if not ids:
+        raise NoData(t("empty.no_agglomerations", selection.lang))
+    return ids
+
+
+def _year_panel(store: Store, selection: Selection, indicator_id: str) -> pd.DataFrame:
+    ids = _member_ids(store, selection)
+    years = [selection.year] if selection.year is not None else None
+    data = sel_.panel(store, indicator_id, ids, years).dropna(subset=[VALUE])
+    if data.empty:
+        meta = _meta(store, indicator_id, selection.lang)
+        raise NoData(
+            t(
+                "empty.indicator",
+                selection.lang,
+                indicator=meta["name"],
+                year=selection.year,
+            )
+        )
+    data["name"] = data.apply(lambda row: _tname(row, selection.lang), axis=1)
+    return data
+
+
+def _weights(
+    data: pd.DataFrame, selection: Selection
+) -> tuple[pd.DataFrame, np.ndarray | None, int]:
+    """Rows usable for an index and their weights; the count left out."""
+    if not selection.weighted:
+        return data, None, 0
+    usable = data.dropna(subset=["population"])
+    usable = usable[usable["population"] > 0]
+    return usable, usable["population"].to_numpy(float), len(data) - len(usable)
+
+
+def _footer(
+    store: Store,
+    selection: Selection,
+    meta: dict,
+    sources,
+    year: str,
+    weighted: bool | None,
+) -> tuple[str, str]:
+    source = sel_.source_line(store, sources, selection.lang)
+    chart = Chart(
+        key="",
+        figure=None,  # type: ignore[arg-type]
+        data=pd.DataFrame(),
+        title="",
+        caption="",
+        unit=meta["unit"],
+        year=year,
+        source=source,
+        weighted=weighted,
+    )
+    return chart.footer(selection.lang), source
+
+
+def _check_enough(n: int, lang: str, need: int = MIN_TERRITORIES) -> None:
+    if n < need:
+        raise NoData(t("empty.too_few", lang, need=need, have=n))
+
+
+def _sources_for(store: Store, indicator_ids: list[str], ids: list[str]) -> list[str]:
+    return sel_.value_sources(store, indicator_ids, ids)
+
+
+def _role_word(role: str, lang: str) -> str:
+    return (
+        t(f"role.{role}", lang) if role in ("core", "ring", "periphery", "") else role
+    )
+
+
+# ----------------------------------------------------------------- theme views
+
+
+def ranking(store: Store, selection: Selection, indicator_id: str) -> Chart:
+    """Territories ranked on one indicator in the selected year, best on top,
+    with the agglomeration median and the core marked by colour."""
+    lang = selection.lang
+    meta = _meta(store, indicator_id, lang)
+    data = _year_panel(store, selection, indicator_id)
+    ascending = meta["direction"] < 0
+    data = data.sort_values(VALUE, ascending=ascending, kind="stable")
+    median = float(data[VALUE].median())
+    year = str(selection.year)
+    footer, source = _footer(
+        store,
+        selection,
+        meta,
+        _sources_for(store, [indicator_id], data[TERRITORY_ID].tolist()),
+        year,
+        None,
+    )
+    title = f"{meta['name']}, {year}"
+    fig = charts.ranking_bars(
+        data, title=title, footer=footer, unit=meta["unit"], median=median, lang=lang
+    )
+    best, worst = data.iloc[0], data.iloc[-1]
+    ratio = (
+        max(best[VALUE], worst[VALUE]) / min(best[VALUE], worst[VALUE])
+        if min(best[VALUE], worst[VALUE]) > 0
+        else math.nan
+    )
+    if lang == "ru":
+        caption = (
+            f"Лучший результат — {best['name']} ({fmt_number(best[VALUE], lang)} "
+            f"{meta['unit']}), худший — {worst['name']} "
+            f"({fmt_number(worst[VALUE], lang)}); разница {fmt_ratio(ratio, lang)}."
+        )
+    else:
+        caption = (
+            f"Best: {best['name']} ({fmt_number(best[VALUE], lang)} {meta['unit']}); "
+            f"worst: {worst['name']} ({fmt_number(worst[VALUE], lang)}); "
+            f"a {fmt_ratio(ratio, lang)} difference."
+        )
+    table = pd.DataFrame(
+        {
+            t("label.territory", lang): data["name"].to_numpy(),
+            t("label.role", lang): [_role_word(r, lang) for r in data[ROLE]],
+            f"{meta['name']}, {meta['unit']}": data[VALUE].to_numpy(),
+            f"{t('label.population', lang)}, {'чел.' if lang == 'ru' else 'persons'}": data[
+                "population"
+            ].to_numpy(),
+        }
+    )
+    return Chart(
+        key=f"ranking_{indicator_id}",
+        figure=fig,
+        data=table,
+        title=title,
+        caption=caption,
+        unit=meta["unit"],
+        year=year,
+        source=source,
+        weighted=None,
+        extra={"median": median, "indicator_id": indicator_id},
+    )
+
+
+def zscores(
+    store: Store, selection: Selection, theme: str
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Direction-aware z-scores of the theme's indicators across the
+    agglomeration's territories in the selected year.
+
+    Returns (z, values, indicator_ids): ``z`` territories × indicators where
+    positive means ahead of the agglomeration mean whatever the indicator's
+    direction; ``values`` the raw values; indicators with fewer than
+    :data:`MIN_TERRITORIES` values or no spread are left out.
+    """
+    lang = selection.lang
+    ids = _member_ids(store, selection)
+    inds = sel_.theme_indicators(store, theme, ids)
+    obs = store.observations
+    mask = (
+        obs[TERRITORY_ID].isin(ids)
+        & obs[INDICATOR_ID].isin(inds[INDICATOR_ID])
+        & (obs[YEAR] == selection.year)
+    )
+    wide = obs[mask].pivot_table(
+        index=TERRITORY_ID, columns=INDICATOR_ID, values=VALUE, observed=True
+    )
+    keep = [
+        c
+        for c in wide.columns
+        if wide[c].notna().sum() >= MIN_TERRITORIES and wide[c].std() > 0
+    ]
+    if not keep:
+        raise NoData(t("empty.theme", lang, theme=t(f"theme.{theme}", lang)))
+    wide = wide[keep]
+    direction = inds.set_index(INDICATOR_ID)["direction"].astype(int)
+    sign = np.where(direction.reindex(keep).fillna(0).to_numpy() < 0, -1.0, 1.0)
+    z = (wide - wide.mean()) / wide.std(ddof=0) * sign
+    return z, wide, keep
+
+
+def heatmap(store: Store, selection: Selection, theme: str) -> Chart:
+    """Territories × indicators of a theme, coloured by direction-aware z."""
+    lang = selection.lang
+    z, values, keep = zscores(store, selection, theme)
+    members = sel_.members(store, selection.agglomeration_id).set_index(TERRITORY_ID)
+    labels = {
+        tid: f"{_tname(members.loc[tid], lang)} ({_role_word(members.loc[tid, ROLE], lang)})"
+        for tid in z.index
+    }
+    metas = {i: _meta(store, i, lang) for i in keep}
+    order = members.index[members.index.isin(z.index)]
+    z = z.loc[order]
+    values = values.loc[order]
+    text = values.copy().astype(object)
+    for ind in keep:
+        text[ind] = [f"{fmt_number(v, lang)} {metas[ind]['unit']}" for v in values[ind]]
+    z.index = [labels[i] for i in z.index]
+    text.index = z.index
+    z.columns = [metas[i]["name"] for i in keep]
+    text.columns = z.columns
+    year = str(selection.year)
+    theme_word = t(f"theme.{theme}", lang)
+    title = (
+        f"Отставание и опережение: {theme_word}, {year}"
+        if lang == "ru"
+        else f"Behind and ahead: {theme_word}, {year}"
+    )
+    footer, source = _footer(
+        store,
+        selection,
+        {"unit": "z"},
+        _sources_for(store, keep, list(order)),
+        year,
+        None,
+    )
+    fig = charts.heatmap(z, title=title, footer=footer, text=text, lang=lang)
+    worst = z.stack().idxmin()
+    caption = (
+        f"Сильнее всего отстаёт {worst[0]} по показателю «{worst[1]}» "
+        f"(z = {fmt_number(z.loc[worst], lang, digits=1)}); красный — отставание "
+        "от среднего по агломерации с учётом направления показателя."
+        if lang == "ru"
+        else f"Furthest behind: {worst[0]} on «{worst[1]}» "
+        f"(z = {fmt_number(z.loc[worst], lang, digits=1)}); red = behind the "
+        "agglomeration mean, whatever the indicator's direction."
+    )
+    data = values.copy()
+    data.index = z.index
+    data.columns = [f"{metas[i]['name']}, {metas[i]['unit']}" for i in keep]
+    data = data.reset_index(names=t("label.territory", lang))
+    return Chart(
+        key=f"heatmap_{theme}",
+        figure=fig,
+        data=data,
+        title=title,
+        caption=caption,
+        unit="z",
+        year=year,
+        source=source,
+        weighted=False,
+    )
+
+
+# ----------------------------------------------------------------- inequality
+
+
+def lorenz(store: Store, selection: Selection, indicator_id: str) -> Chart:
+    """Lorenz curve of one indicator in the selected year (and the first year
+    with data for comparison)."""
+    lang = selection.lang
+    meta = _meta(store, indicator_id, lang)
+    ids = _member_ids(store, selection)
+    full = sel_.panel(store, indicator_id, ids).dropna(subset=[VALUE])
+    if full.empty or selection.year not in set(full[YEAR]):
+        raise NoData(
+            t("empty.indicator", lang, indicator=meta["name"], year=selection.year)
+        )
+    full["name"] = full.apply(lambda row: _tname(row, lang), axis=1)
+    first = int(full[YEAR].min())
+    curves: dict[str, pd.DataFrame] = {}
+    ginis: dict[int, float] = {}
+    for year in sorted({first, int(selection.year)}):
+        part, w, _ = _weights(full[full[YEAR] == year], selection)
+        _check_enough(len(part), lang)
+        curve = indices.lorenz_curve(part[VALUE].to_numpy(float), w)
+        names = part["name"].to_numpy()
+        curve["name"] = [names[p] if p >= 0 else "" for p in curve["position"]]
+        curves[str(year)] = curve
+        ginis[year] = indices.gini(part[VALUE].to_numpy(float), weights=w)
+    year_label = (
+        f"{first}, {selection.year}" if first != selection.year else str(selection.year)
+    )
+    title = f"{'Кривая Лоренца' if lang == 'ru' else 'Lorenz curve'}: {meta['name']}"
+    footer, source = _footer(
+        store,
+        selection,
+        meta,
+        _sources_for(store, [indicator_id], ids),
+        year_label,
+        selection.weighted,
+    )
+    fig = charts.lorenz(curves, title=title, footer=footer, lang=lang)
+    g_now = ginis[int(selection.year)]
+    if lang == "ru":
+        caption = f"Коэффициент Джини в {selection.year} г. — {fmt_number(g_now, lang, digits=3)}"
+        if first != selection.year:
+            caption += f" (в {first} г. — {fmt_number(ginis[first], lang, digits=3)})"
+    else:
+        caption = f"Gini in {selection.year}: {fmt_number(g_now, lang, digits=3)}"
+        if first != selection.year:
+            caption += f" ({first}: {fmt_number(ginis[first], lang, digits=3)})"
+    data = pd.concat([c.assign(year=y) for y, c in curves.items()], ignore_index=True)
+    data = data[["year", "name", "population_share", "value_share"]]
+    return Chart(
+        key=f"lorenz_{indicator_id}",
+        figure=fig,
+        data=data,
+        title=title,
+        caption=caption + ".",
+        unit="доля" if lang == "ru" else "share",
+        year=year_label,
+        source=source,
+        weighted=selection.weighted,
+    )
+
+
+def index_table(
+    store: Store, selection: Selection, indicator_id: str, *, n_boot: int = 499
+) -> Chart:
+    """Every inequality index of one indicator in the selected year with a
+    bootstrap 95 % confidence interval (territories resampled, seeded)."""
+    lang = selection.lang
+    meta = _meta(store, indicator_id, lang)
+    data, w, dropped = _weights(_year_panel(store, selection, indicator_id), selection)
+    _check_enough(len(data), lang)
+    x = data[VALUE].to_numpy(float)
+    rows = []
+    skipped = []
+    for key in CI_INDICES:
+        try:
+            res = indices.bootstrap_ci(
+                _INDEX_FN[key], x, weights=w, n_boot=n_boot, random_state=0
+            )
+        except ValueError:
+            skipped.append(t(f"index.{key}", lang))
+            continue
+        rows.append(
+            {
+                "index": key,
+                "label": t(f"index.{key}", lang),
+                "estimate": res.estimate,
+                "low": res.low,
+                "high": res.high,
+            }
+        )
+    if not rows:
+        raise NoData(t("empty.too_few", lang, need=MIN_TERRITORIES, have=len(data)))
+    table = pd.DataFrame(rows)
+    year = str(selection.year)
+    title = (
+        f"Индексы неравенства: {meta['name']}, {year}"
+        if lang == "ru"
+        else f"Inequality indices: {meta['name']}, {year}"
+    )
+    footer, source = _footer(
+        store,
+        selection,
+        meta,
+        _sources_for(store, [indicator_id], data[TERRITORY_ID].tolist()),
+        year,
+        selection.weighted,
+    )
+    fig = charts.estimates_with_ci(table, title=title, footer=footer)
+    theil_row = table.set_index("index").get("estimate", pd.Series()).get("theil")
+    gini_row = table.set_index("index")["estimate"].get("gini")
+    if lang == "ru":
+        caption = (
+            f"Джини {fmt_number(gini_row, lang, digits=3)}"
+            if gini_row is not None
+            else ""
+        )
+        if theil_row is not None:
+            caption += f", Тейл {fmt_number(theil_row, lang, digits=3)}"
+        caption += (
+            f"; {len(data)} территорий, 95% интервалы — бутстрэп ({n_boot} повторов)."
+        )
+        if skipped:
+            caption += f" Не рассчитаны (нули в данных): {', '.join(skipped)}."
+        if dropped:
+            caption += f" Без данных о населении исключено: {dropped}."
+    else:
+        caption = (
+            f"Gini {fmt_number(gini_row, lang, digits=3)}"
+            if gini_row is not None
+            else ""
+        )
+        if theil_row is not None:
+            caption += f", Theil {fmt_number(theil_row, lang, digits=3)}"
+        caption += (
+            f"; {len(data)} territories, 95% bootstrap intervals ({n_boot} resamples)."
+        )
+        if skipped:
+            caption += f" Not computed (zeros in the data): {', '.join(skipped)}."
+        if dropped:
+            caption += f" Left out for lack of population: {dropped}."
+    out = table.rename(
+        columns={
+            "label": t("label.index", lang),
+            "estimate": t("label.value", lang),
+            "low": "CI low",
+            "high": "CI high",
+        }
+    ).drop(columns="index")
+    return Chart(
+        key=f"indices_{indicator_id}",
+        figure=fig,
+        data=out,
+        title=title,
+        caption=caption,
+        unit=t("label.index", lang).lower(),
+        year=year,
+        source=source,
+        weighted=selection.weighted,
+        extra={"table": table},
+    )
+
+
+def _decompose_years(
+    data: pd.DataFrame, group: str, selection: Selection
+) -> pd.DataFrame:
+    rows = []
+    for year, part in data.groupby(YEAR):
+        part = part[part[group] != ""]
+        usable, w, _ = _weights(part, selection)
+        if len(usable) < MIN_TERRITORIES or usable[group].nunique() < 2:
+            continue
+        try:
+            dec = indices.theil_decomposition(
+                usable[VALUE].to_numpy(float), usable[group].to_numpy(), weights=w
+            )
+        except ValueError:
+            continue
+        rows.append(
+            {
+                YEAR: int(year),
+                "total": dec.total,
+                "between": dec.between,
+                "within": dec.within,
+                "between_share": dec.between_share,
+                "n": len(usable),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+GROUPINGS = ("role", "agglomeration", "model")
+
+
+def decomposition(
+    store: Store, selection: Selection, indicator_id: str, by: str = "role"
+) -> Chart:
+    """Theil T split into between- and within-group parts, over the years.
+
+    ``by="role"``: core / ring / periphery inside the selected agglomeration;
+    ``by="agglomeration"``: all agglomerations' territories, grouped by
+    agglomeration; ``by="model"``: grouped by the management model of their
+    agglomeration.
+    """
+    lang = selection.lang
+    meta = _meta(store, indicator_id, lang)
+    terr = store.territories
+    if by == "role":
+        ids = _member_ids(store, selection)
+        group_word = (
+            "ядро / пояс / периферия" if lang == "ru" else "core / ring / periphery"
+        )
+    else:
+        ids = terr.loc[terr["agglomeration_id"] != "", TERRITORY_ID].tolist()
+        group_word = {
+            "agglomeration": ("агломерации", "agglomerations"),
+            "model": ("модели управления", "management models"),
+        }[by][lang != "ru"]
+    data = sel_.panel(store, indicator_id, ids).dropna(subset=[VALUE])
+    data = data[data[VALUE] >= 0]
+    if by == "role":
+        data["group"] = data[ROLE]
+    else:
+        agg = terr.set_index(TERRITORY_ID)["agglomeration_id"]
+        data["group"] = data[TERRITORY_ID].map(agg).fillna("")
+        if by == "model":
+            models = store.agglomerations.set_index("agglomeration_id")[
+                "management_model"
+            ]
+            data["group"] = (
+                data["group"].map(models).fillna("unknown").replace("", "unknown")
+            )
+    table = _decompose_years(data, "group", selection)
+    if table.empty:
+        raise NoData(t("empty.too_few", lang, need=MIN_TERRITORIES, have=0))
+    between = "между группами" if lang == "ru" else "between groups"
+    within = "внутри групп" if lang == "ru" else "within groups"
+    title = (
+        f"Тейл T: между и внутри ({group_word}) — {meta['name']}"
+        if lang == "ru"
+        else f"Theil T between and within ({group_word}): {meta['name']}"
+    )
+    period = f"{table[YEAR].min()}–{table[YEAR].max()}"
+    footer, source = _footer(
+        store,
+        selection,
+        meta,
+        _sources_for(store, [indicator_id], ids),
+        period,
+        selection.weighted,
+    )
+    fig = charts.stacked_shares(
+        table,
+        title=title,
+        footer=footer,
+        x=YEAR,
+        parts={"between": between, "within": within},
+        y_title=t("index.theil", lang),
+    )
+    first, last = table.iloc[0], table.iloc[-1]
+    if lang == "ru":
+        caption = (
+            f"Доля неравенства между группами ({group_word}) — "
+            f"{fmt_number(100 * last.between_share, lang, digits=0)}% в {int(last[YEAR])} г. "
+            f"против {fmt_number(100 * first.between_share, lang, digits=0)}% в {int(first[YEAR])} г."
+        )
+    else:
+        caption = (
+            f"The between-group share ({group_word}) is "
+            f"{fmt_number(100 * last.between_share, lang, digits=0)}% in {int(last[YEAR])} "
+            f"vs {fmt_number(100 * first.between_share, lang, digits=0)}% in {int(first[YEAR])}."
+        )
+    return Chart(
+        key=f"decomposition_{by}_{indicator_id}",
+        figure=fig,
+        data=table,
+        title=title,
+        caption=caption,
+        unit=t("index.theil", lang),
+        year=period,
+        source=source,
+        weighted=selection.weighted,
+    )
+
+
+def compare_agglomerations(
+    store: Store,
+    selection: Selection,
+    indicator_id: str,
+    index: str = "theil",
+    *,
+    n_boot: int = 299,
+) -> Chart:
+    """One index for every agglomeration in the selected year, with its
+    bootstrap 95 % interval, so agglomerations can be compared side by side."""
+    lang = selection.lang
+    meta = _meta(store, indicator_id, lang)
+    rows = []
+    ids_all: list[str] = []
+    for _, agg in sel_.agglomerations(store).iterrows():
+        sub = Selection(
+            agg["agglomeration_id"], selection.year, selection.weighted, lang
+        )
+        try:
+            data, w, _ = _weights(_year_panel(store, sub, indicator_id), sub)
+        except NoData:
+            continue
+        if len(data) < MIN_TERRITORIES:
+            continue
+        try:
+            res = indices.bootstrap_ci(
+                _INDEX_FN[index],
+                data[VALUE].to_numpy(float),
+                weights=w,
+                n_boot=n_boot,
+                random_state=0,
+            )
+        except ValueError:
+            continue
+        ids_all += data[TERRITORY_ID].tolist()
+        rows.append(
+            {
+                "label": name_of(agg.to_dict(), lang),
+                "model": t(
+                    f"model.{agg.get('management_model', 'unknown') or 'unknown'}", lang
+                ),
+                "estimate": res.estimate,
+                "low": res.low,
+                "high": res.high,
+                "n": len(data),
+                "current": agg["agglomeration_id"] == selection.agglomeration_id,
+            }
+        )
+    if not rows:
+        raise NoData(
+            t("empty.indicator", lang, indicator=meta["name"], year=selection.year)
+        )
+    table = (
+        pd.DataFrame(rows).sort_values("estimate", kind="stable").reset_index(drop=True)
+    )
+    year = str(selection.year)
+    index_word = t(f"index.{index}", lang)
+    title = (
+        f"{index_word} по агломерациям: {meta['name']}, {year}"
+        if lang == "ru"
+        else f"{index_word} by agglomeration: {meta['name']}, {year}"
+    )
+    footer, source = _footer(
+        store,
+        selection,
+        meta,
+        _sources_for(store, [indicator_id], ids_all),
+        year,
+        selection.weighted,
+    )
+    fig = charts.estimates_with_ci(table, title=title, footer=footer, colour="model")
+    low, high = table.iloc[0], table.iloc[-1]
+    caption = (
+        f"Ровнее всего — {low.label} ({fmt_number(low.estimate, lang, digits=3)}), "
+        f"неравномернее всего — {high.label} ({fmt_number(high.estimate, lang, digits=3)})."
+        if lang == "ru"
+        else f"Most even: {low.label} ({fmt_number(low.estimate, lang, digits=3)}); "
+        f"most uneven: {high.label} ({fmt_number(high.estimate, lang, digits=3)})."
+    )
+    return Chart(
+        key=f"compare_{index}_{indicator_id}",
+        figure=fig,
+        data=table.drop(columns="current"),
+        title=title,
+        caption=caption,
+        unit=index_word,
+        year=year,
+        source=source,
+        weighted=selection.weighted,
+    )
+
+
+def headline(store: Store, selection: Selection, indicator_id: str) -> pd.DataFrame:
+    """Every index of one indicator per year for the agglomeration (one
+    vectorised :func:`analytics.indices.summarize` pass): the overview's
+    headline numbers and their trend."""
+    ids = _member_ids(store, selection)
+    data = sel_.panel(store, indicator_id, ids).dropna(subset=[VALUE])
+    data = data[data[VALUE] > 0]
+    if selection.weighted:
+        data = data.dropna(subset=["population"])
+        data = data[data["population"] > 0]
+    counts = data.groupby(YEAR)[VALUE].transform("size")
+    data = data[counts >= MIN_TERRITORIES]
+    if data.empty:
+        return pd.DataFrame()
+    return indices.summarize(
+        data, value=VALUE, weight="population" if selection.weighted else None, by=YEAR
+    )
+
+
+# ----------------------------------------------------------------- dynamics
+
+
+def sigma(
+    store: Store, selection: Selection, indicator_id: str, measure: str = "cv"
+) -> Chart:
+    """Sigma convergence: the dispersion between the agglomeration's
+    territories over the years, with its linear trend."""
+    lang = selection.lang
+    meta = _meta(store, indicator_id, lang)
+    ids = _member_ids(store, selection)
+    data = sel_.panel(store, indicator_id, ids).dropna(subset=[VALUE])
+    data = data[data[VALUE] > 0]
+    weight = None
+    if selection.weighted:
+        data = data.dropna(subset=["population"])
+        weight = "population"
+    if data[YEAR].nunique() < 3:
+        raise NoData(t("empty.too_few", lang, need=3, have=int(data[YEAR].nunique())))
+    try:
+        res = convergence.sigma_convergence(
+            data, measure=measure, weight=weight, balanced=False
+        )
+    except ValueError as error:
+        raise NoData(str(error)) from error
+    disp = res.dispersion
+    fit = pd.DataFrame(
+        {YEAR: disp[YEAR], "dispersion": res.intercept + res.slope * disp[YEAR]}
+    )
+    measure_word = {
+        "cv": t("index.cv", lang),
+        "theil": t("index.theil", lang),
+        "sd_log": "SD log",
+        "gini": t("index.gini", lang),
+        "mld": t("index.mld", lang),
+    }[measure]
+    period = f"{int(disp[YEAR].min())}–{int(disp[YEAR].max())}"
+    title = (
+        f"σ-конвергенция: {measure_word}, {meta['name']}"
+        if lang == "ru"
+        else f"σ-convergence: {measure_word}, {meta['name']}"
+    )
+    footer, source = _footer(
+        store,
+        selection,
+        meta,
+        _sources_for(store, [indicator_id], ids),
+        period,
+        selection.weighted,
+    )
+    trend_word = {
+        "converging": ("разрыв сокращается", "the gap is closing"),
+        "diverging": ("разрыв растёт", "the gap is widening"),
+    }.get(res.trend, ("значимого тренда нет", "no significant trend"))[lang != "ru"]
+    fig = charts.trend_line(
+        disp,
+        title=title,
+        footer=footer,
+        x=YEAR,
+        y="dispersion",
+        y_title=measure_word,
+        fit=fit,
+        fit_label="тренд" if lang == "ru" else "trend",
+    )
+    first, last = disp.iloc[0], disp.iloc[-1]
+    caption = (
+        f"{measure_word}: {fmt_number(first.dispersion, lang, digits=3)} в {int(first[YEAR])} г. → "
+        f"{fmt_number(last.dispersion, lang, digits=3)} в {int(last[YEAR])} г.; {trend_word} "
+        f"(наклон {fmt_number(res.slope, lang, digits=4)} в год, p = {fmt_number(res.pvalue, lang, digits=3)})."
+        if lang == "ru"
+        else f"{measure_word}: {fmt_number(first.dispersion, lang, digits=3)} in {int(first[YEAR])} → "
+        f"{fmt_number(last.dispersion, lang, digits=3)} in {int(last[YEAR])}; {trend_word} "
+        f"(slope {fmt_number(res.slope, lang, digits=4)} per year, p = {fmt_number(res.pvalue, lang, digits=3)})."
+    )
+    return Chart(
+        key=f"sigma_{measure}_{indicator_id}",
+        figure=fig,
+        data=disp,
+        title=title,
+        caption=caption,
+        unit=measure_word,
+        year=period,
+        source=source,
+        weighted=selection.weighted,
+        extra={"result": res},
+    )
+
+
+def beta(
+    store: Store, selection: Selection, indicator_id: str, start: int, end: int
+) -> Chart:
+    """Beta convergence between two years: annual growth against the initial
+    log level, with speed and half-life."""
+    lang = selection.lang
+    meta = _meta(store, indicator_id, lang)
+    ids = _member_ids(store, selection)
+    data = sel_.panel(store, indicator_id, ids, [start, end]).dropna(subset=[VALUE])
+    data = data[data[VALUE] > 0]
+    weight = "population" if selection.weighted else None
+    if weight:
+        data = data.dropna(subset=["population"])
+    try:
+        res = convergence.beta_convergence(data, start=start, end=end, weight=weight)
+    except ValueError as error:
+        raise NoData(str(error)) from error
+    wide = data.pivot_table(index=TERRITORY_ID, columns=YEAR, values=VALUE).dropna()
+    members = sel_.members(store, selection.agglomeration_id).set_index(TERRITORY_ID)
+    pop = data[data[YEAR] == start].set_index(TERRITORY_ID)["population"]
+    points = pd.DataFrame(
+        {
+            "x": np.log(wide[start]),
+            "y": np.log(wide[end] / wide[start]) / (end - start),
+            "name": [_tname(members.loc[i], lang) for i in wide.index],
+            "role": [members.loc[i, ROLE] for i in wide.index],
+            "population": pop.reindex(wide.index).to_numpy(),
+        },
+        index=wide.index,
+    )
+    xs = np.linspace(points.x.min(), points.x.max(), 20)
+    fit = pd.DataFrame({"x": xs, "y": res.intercept + res.beta * xs})
+    period = f"{start}–{end}"
+    title = (
+        f"β-конвергенция: {meta['name']}, {period}"
+        if lang == "ru"
+        else f"β-convergence: {meta['name']}, {period}"
+    )
+    footer, source = _footer(
+        store,
+        selection,
+        meta,
+        _sources_for(store, [indicator_id], ids),
+        period,
+        selection.weighted,
+    )
+    fig = charts.beta_scatter(
+        points,
+        title=title,
+        footer=footer,
+        x_title=f"ln ({meta['unit']}), {start}",
+        y_title="среднегодовой рост" if lang == "ru" else "annual growth",
+        fit=fit,
+        lang=lang,
+    )
+    half = res.half_life
+    if lang == "ru":
+        caption = f"β = {fmt_number(res.beta, lang, digits=4)} (p = {fmt_number(res.pvalue, lang, digits=3)}); "
+        caption += (
+            f"отстающие догоняют, полупериод сокращения разрыва ≈ {fmt_number(half, lang, digits=1)} лет."
+            if res.beta < 0 and np.isfinite(half)
+            else "отстающие не догоняют лидеров."
+        )
+    else:
+        caption = f"β = {fmt_number(res.beta, lang, digits=4)} (p = {fmt_number(res.pvalue, lang, digits=3)}); "
+        caption += (
+            f"laggards catch up, half-life of the gap ≈ {fmt_number(half, lang, digits=1)} years."
+            if res.beta < 0 and np.isfinite(half)
+            else "laggards do not catch up."
+        )
+    return Chart(
+        key=f"beta_{indicator_id}",
+        figure=fig,
+        data=points.reset_index(),
+        title=title,
+        caption=caption,
+        unit=meta["unit"],
+        year=period,
+        source=source,
+        weighted=selection.weighted,
+        extra={"result": res},
+    )
+
+
+def mobility(
+    store: Store, selection: Selection, indicator_id: str, start: int, end: int
+) -> Chart:
+    """Ranks of territories in two years (slope chart) with Spearman and
+    Kendall correlations: do laggards stay laggards?"""
+    lang = selection.lang
+    meta = _meta(store, indicator_id, lang)
+    ids = _member_ids(store, selection)
+    data = sel_.panel(store, indicator_id, ids, [start, end]).dropna(subset=[VALUE])
+    try:
+        res = convergence.rank_mobility(
+            data, start=start, end=end, higher_is_better=meta["direction"] >= 0
+        )
+    except ValueError as error:
+        raise NoData(str(error)) from error
+    members = sel_.members(store, selection.agglomeration_id).set_index(TERRITORY_ID)
+    ranks = res.ranks.copy()
+    id_col = TERRITORY_ID if TERRITORY_ID in ranks else ranks.columns[0]
+    ranks["name"] = [_tname(members.loc[i], lang) for i in ranks[id_col]]
+    period = f"{start}–{end}"
+    title = (
+        f"Места территорий: {meta['name']}, {start} и {end}"
+        if lang == "ru"
+        else f"Ranks of territories: {meta['name']}, {start} and {end}"
+    )
+    footer, source = _footer(
+        store, selection, meta, _sources_for(store, [indicator_id], ids), period, None
+    )
+    fig = charts.slope_chart(
+        ranks, title=title, footer=footer, start=start, end=end, lang=lang
+    )
+    caption = (
+        f"Ранговая корреляция Спирмена {fmt_number(res.spearman, lang, digits=2)}, "
+        f"Кендалла {fmt_number(res.kendall, lang, digits=2)}: "
+        + (
+            "отстающие остаются отстающими."
+            if res.spearman > 0.7
+            else "порядок территорий заметно меняется."
+        )
+        if lang == "ru"
+        else f"Spearman {fmt_number(res.spearman, lang, digits=2)}, Kendall "
+        f"{fmt_number(res.kendall, lang, digits=2)}: "
+        + (
+            "laggards stay laggards."
+            if res.spearman > 0.7
+            else "the order of territories changes noticeably."
+        )
+    )
+    return Chart(
+        key=f"mobility_{indicator_id}",
+        figure=fig,
+        data=ranks,
+        title=title,
+        caption=caption,
+        unit="место" if lang == "ru" else "rank",
+        year=period,
+        source=source,
+        weighted=None,
+        extra={"result": res},
+    )
+
+
+def value_sources_line(
+    store: Store, selection: Selection, indicator_ids: list[str]
+) -> str:
+    """The source line for a set of indicators in the agglomeration."""
+    ids = _member_ids(store, selection)
+    return sel_.source_line(
+        store, _sources_for(store, indicator_ids, ids), selection.lang
+    )
+
+
+__all__ = [
+    "NoData",
+    "ranking",
+    "heatmap",
+    "zscores",
+    "lorenz",
+    "index_table",
+    "decomposition",
+    "compare_agglomerations",
+    "headline",
+    "sigma",
+    "beta",
+    "mobility",
+    "agglomeration_name",
+    "SOURCE_ID",
+]

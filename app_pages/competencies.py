@@ -1,0 +1,5 @@
+"""competencies page."""
+
+from app_pages.theme_page import render
+
+render("competencies")

@@ -1,0 +1,5 @@
+"""finance page."""
+
+from app_pages.theme_page import render
+
+render("finance")

@@ -1,0 +1,66 @@
+"""Overview of one agglomeration: its territories, headline inequality with
+trend and confidence interval, theme composites and the biggest gaps. UI only."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import overview as ov
+from analytics import views
+from analytics.i18n import fmt_number, t
+from app_pages.common import (
+    demo_banner,
+    lang,
+    load_store,
+    require_selection,
+    show_chart,
+)
+
+store = load_store()
+language = lang()
+selection = require_selection(store)
+st.title(
+    f"{t('page.overview', language)}: {views.agglomeration_name(store, selection.agglomeration_id, language)}"
+)
+demo_banner(store)
+
+summary = ov.summary(store, selection)
+st.caption(summary.subtitle)
+
+st.subheader(
+    "Главные показатели неравенства" if language == "ru" else "Headline inequality"
+)
+if summary.headlines.empty:
+    st.info(t("empty.too_few", language, need=views.MIN_TERRITORIES, have=0))
+else:
+    columns = st.columns(len(summary.headlines))
+    for column, row in zip(columns, summary.headlines.itertuples(), strict=True):
+        column.metric(
+            label=row.label,
+            value=fmt_number(row.value, language, digits=3),
+            delta=None
+            if pd.isna(row.delta)
+            else fmt_number(row.delta, language, digits=3),
+            delta_color="inverse",
+            help=row.help,
+        )
+
+if not summary.sentences.empty:
+    st.subheader("Крупнейшие разрывы" if language == "ru" else "Biggest gaps")
+    for sentence in summary.sentences["sentence"]:
+        st.markdown(f"- {sentence}")
+
+if summary.composites is not None:
+    st.subheader(
+        "Сводные индексы тем" if language == "ru" else "Theme composite indices"
+    )
+    try:
+        show_chart(summary.composites)
+    except views.NoData as reason:
+        st.info(str(reason))
+
+st.subheader(
+    "Территории агломерации" if language == "ru" else "Territories of the agglomeration"
+)
+st.dataframe(summary.members, hide_index=True, width="stretch")

@@ -1,0 +1,5 @@
+"""staffing page."""
+
+from app_pages.theme_page import render
+
+render("staffing")

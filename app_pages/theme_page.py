@@ -1,0 +1,65 @@
+"""One page per theme (finance, staffing, competencies): ranking, gaps,
+core–periphery gap over time, heatmap. UI only."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import selection as sel_
+from analytics import views
+from analytics.i18n import t
+from app_pages.common import (
+    demo_banner,
+    indicator_picker,
+    lang,
+    load_store,
+    require_selection,
+    show_chart,
+)
+
+
+def render(theme: str) -> None:
+    store = load_store()
+    language = lang()
+    st.title(t(f"page.{theme}", language))
+    demo_banner(store)
+    selection = require_selection(store)
+    members = sel_.members(store, selection.agglomeration_id)["territory_id"].tolist()
+    missing = sel_.unavailable_indicators(store, theme)
+    if not missing.empty:
+        column = "name_en" if language == "en" else "name_ru"
+        items = ", ".join(f"«{name}»" for name in missing[column])
+        st.info(t("unavailable.body", language, items=items), icon="ℹ️")
+    inds = sel_.theme_indicators(store, theme, members)
+    if inds.empty:
+        st.info(t("empty.theme", language, theme=t(f"theme.{theme}", language)))
+        return
+    indicator = indicator_picker(
+        store,
+        inds["indicator_id"].tolist(),
+        key=f"ind_{theme}",
+        label=t("label.indicator", language),
+    )
+    tabs = st.tabs(
+        ["Рейтинг и разрыв", "Ядро и периферия", "Тепловая карта"]
+        if language == "ru"
+        else ["Ranking and gap", "Core and periphery", "Heatmap"]
+    )
+    with tabs[0]:
+        _show(views.ranking, store, selection, indicator)
+        if hasattr(views, "gap_to_benchmark"):
+            _show(views.gap_to_benchmark, store, selection, indicator)
+    with tabs[1]:
+        if hasattr(views, "core_periphery"):
+            _show(views.core_periphery, store, selection, indicator)
+    with tabs[2]:
+        _show(views.heatmap, store, selection, theme)
+
+
+def _show(view, store, selection, *args) -> None:
+    try:
+        chart = view(store, selection, *args)
+    except views.NoData as reason:
+        st.info(str(reason))
+        return
+    show_chart(chart)
