@@ -93,7 +93,7 @@ def main() -> None:
             path,
             title=t(f"page.{key}", language),
             icon=icon,
-            url_path=key,
+            url_path=Path(path).stem,
             default=key == "overview",
         )
         for key, path, icon in PAGES
