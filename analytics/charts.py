@@ -502,3 +502,37 @@ def scatter_points(
             scaleratio=1 / max(math.cos(math.radians(float(df[y].mean() or 55))), 0.2),
         )
     return _layout(fig, title, footer, height=560)
+
+
+def series_lines(
+    df: pd.DataFrame,
+    *,
+    title: str,
+    footer: str,
+    unit: str,
+    lang: str = "ru",
+    x: str = "year",
+    y: str = "value",
+    series: str = "series",
+) -> go.Figure:
+    """A few named series over the years (a territory, the median, the core)."""
+    fig = go.Figure()
+    for i, key in enumerate(pd.unique(df[series])):
+        part = df[df[series] == key].sort_values(x)
+        fig.add_scatter(
+            x=part[x],
+            y=part[y],
+            mode="lines+markers",
+            name=str(key),
+            line={
+                "color": OKABE_ITO[i % len(OKABE_ITO)],
+                "width": 3 if i == 0 else 2,
+                "dash": "solid" if i == 0 else "dash",
+            },
+            hovertemplate="%{x}: %{y:,.4~g} "
+            + unit
+            + "<extra>%{fullData.name}</extra>",
+        )
+    fig.update_xaxes(dtick=1, title=t("label.year", lang))
+    fig.update_yaxes(title=unit)
+    return _layout(fig, title, footer)

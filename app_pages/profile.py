@@ -1,0 +1,62 @@
+"""Territory profile: one territory against its agglomeration. UI only."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import selection as sel_
+from analytics import views
+from analytics.i18n import name as name_of
+from analytics.i18n import t
+from app_pages.common import (
+    demo_banner,
+    indicator_picker,
+    lang,
+    load_store,
+    require_selection,
+    show_chart,
+)
+
+store = load_store()
+language = lang()
+st.title(t("page.profile", language))
+demo_banner(store)
+selection = require_selection(store)
+members = sel_.members(store, selection.agglomeration_id)
+labels = {
+    row[
+        "territory_id"
+    ]: f"{name_of(row, language)} ({t('role.' + row['role'], language)})"
+    for row in members.to_dict("records")
+}
+options = list(labels)
+if st.session_state.get("territory") not in options:
+    requested = st.query_params.get("territory")
+    st.session_state["territory"] = requested if requested in options else options[0]
+territory = st.selectbox(
+    t("label.territory", language), options, key="territory", format_func=labels.get
+)
+st.query_params["territory"] = territory
+
+try:
+    card = views.profile_table(store, selection, territory)
+except views.NoData as reason:
+    st.info(str(reason))
+    st.stop()
+st.subheader(f"{labels[territory]} — {selection.year}")
+st.dataframe(card, hide_index=True, width="stretch")
+
+candidates = [
+    i
+    for theme in sel_.THEMES
+    for i in sel_.theme_indicators(store, theme, members["territory_id"].tolist())[
+        "indicator_id"
+    ]
+]
+indicator = indicator_picker(
+    store, candidates, key="indicator", label=t("label.indicator", language)
+)
+try:
+    show_chart(views.profile_trend(store, selection, territory, indicator))
+except views.NoData as reason:
+    st.info(str(reason))
