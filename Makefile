@@ -9,7 +9,7 @@ RAW ?= datasets/raw
 STORE ?= datasets/warehouse
 PORT ?= 8501
 
-.PHONY: setup test run etl store bench clean
+.PHONY: setup test run etl store bench clean demo
 
 setup: $(STAMP)
 
@@ -43,6 +43,9 @@ store: setup
 run: store
 	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) --server.headless true \
 	  --browser.gatherUsageStats false
+
+demo: setup
+	$(PY) datasets/make_demo.py --out datasets/raw/demo
 
 bench: setup
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

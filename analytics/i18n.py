@@ -233,3 +233,27 @@ def fmt_ratio(value: float, lang: str = DEFAULT_LANG) -> str:
     if lang == "ru":
         return f"в {fmt_number(value, lang, digits=1)} раза"
     return f"{fmt_number(value, lang, digits=1)}×"
+
+
+_SCALES = {
+    "ru": ((1e9, "млрд"), (1e6, "млн"), (1e3, "тыс.")),
+    "en": ((1e9, "bn"), (1e6, "mn"), (1e3, "thousand")),
+}
+
+
+def fmt_amount(value: float | None, unit: str, lang: str = DEFAULT_LANG) -> str:
+    """A large amount with its scale word: ``2,47 млрд руб.``.
+
+    >>> fmt_amount(2_473_566_675, "руб.", "ru")
+    '2,47 млрд руб.'
+    >>> fmt_amount(2_473_566_675, "RUB", "en")
+    '2.47 bn RUB'
+    >>> fmt_amount(950, "руб.", "ru")
+    '950 руб.'
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    for size, word in _SCALES.get(lang, _SCALES["ru"]):
+        if abs(value) >= size:
+            return f"{fmt_number(value / size, lang, digits=2)} {word} {unit}".strip()
+    return f"{fmt_number(value, lang)} {unit}".strip()

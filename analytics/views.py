@@ -26,10 +26,10 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from analytics import charts, convergence, indices
+from analytics import charts, convergence, gaps, indices
 from analytics import selection as sel_
 from analytics.chart_model import Chart
-from analytics.i18n import fmt_number, fmt_ratio, t
+from analytics.i18n import fmt_amount, fmt_number, fmt_ratio, t
 from analytics.i18n import name as name_of
 from analytics.i18n import unit as unit_of
 from analytics.selection import Selection
@@ -1106,3 +1106,274 @@ def profile_trend(
         year=period,
         source=source,
     )
+
+
+# ----------------------------------------------------------------- gaps
+
+BENCHMARK_WORDS = {
+    "core": ("ядра", "the core"),
+    "median": ("медианы агломерации", "the agglomeration median"),
+    "best_quartile": ("лучшей четверти", "the best quartile"),
+    "weighted_mean": (
+        "средней по агломерации (взвеш.)",
+        "the weighted agglomeration mean",
+    ),
+    "region": ("уровня региона", "the regional level"),
+    "country": ("уровня России", "the national level"),
+}
+
+
+def _total_unit(store: Store, indicator_id: str, lang: str) -> str:
+    basis = gaps.extensive_basis(store.indicators)
+    row = (
+        basis[basis[INDICATOR_ID] == indicator_id]
+        if INDICATOR_ID in basis
+        else basis.iloc[0:0]
+    )
+    if row.empty:
+        return ""
+    for column in (
+        ("total_unit_en", "unit_en") if lang == "en" else ("total_unit", "unit")
+    ):
+        if column in row and str(row.iloc[0][column]):
+            return str(row.iloc[0][column])
+    return ""
+
+
+def gap_to_benchmark(
+    store: Store, selection: Selection, indicator_id: str, benchmark: str = "median"
+) -> Chart:
+    """How much each territory misses (red) or exceeds (blue) a benchmark, in
+    the indicator's unit, with the total amount missing where it adds up."""
+    lang = selection.lang
+    meta = _meta(store, indicator_id, lang)
+    table = gaps.benchmark_gaps(
+        store.observations,
+        store.territories,
+        store.indicators,
+        selection.agglomeration_id,
+        selection.year,
+        indicator_ids=[indicator_id],
+        benchmarks=[benchmark],
+    )
+    table = table.dropna(subset=["gap_abs"])
+    if table.empty:
+        raise NoData(
+            t("empty.indicator", lang, indicator=meta["name"], year=selection.year)
+        )
+    members = sel_.members(store, selection.agglomeration_id).set_index(TERRITORY_ID)
+    table["name"] = [_tname(members.loc[i], lang) for i in table[TERRITORY_ID]]
+    table = table.rename(columns={"gap_abs": "gap"})
+    word = BENCHMARK_WORDS[benchmark][lang != "ru"]
+    year = str(selection.year)
+    title = (
+        f"Разрыв до {word}: {meta['name']}, {year}"
+        if lang == "ru"
+        else f"Gap to {word}: {meta['name']}, {year}"
+    )
+    footer, source = _footer(
+        store,
+        selection,
+        meta,
+        _sources_for(store, [indicator_id], table[TERRITORY_ID].tolist()),
+        year,
+        None,
+    )
+    fig = charts.gap_bars(
+        table, title=title, footer=footer, unit=meta["unit"], lang=lang
+    )
+    behind = table[table["gap"] > 0]
+    bench_value = float(table["benchmark_value"].iloc[0])
+    total = behind["missing_total"].sum(min_count=1)
+    total_unit = _total_unit(store, indicator_id, lang)
+    if lang == "ru":
+        caption = f"Отстают от {word} ({fmt_number(bench_value, lang)} {meta['unit']}) {len(behind)} из {len(table)} территорий"
+        if len(behind):
+            worst = behind.sort_values("gap").iloc[-1]
+            caption += f"; наибольший разрыв — {worst['name']}: {fmt_number(worst['gap'], lang)} {meta['unit']}"
+        if pd.notna(total) and total > 0:
+            caption += f"; {'всего недостаёт' if meta['direction'] >= 0 else 'всего сверх ориентира'} {fmt_amount(total, total_unit, lang)}"
+    else:
+        caption = f"{len(behind)} of {len(table)} territories lag behind {word} ({fmt_number(bench_value, lang)} {meta['unit']})"
+        if len(behind):
+            worst = behind.sort_values("gap").iloc[-1]
+            caption += f"; the largest gap is {worst['name']}: {fmt_number(worst['gap'], lang)} {meta['unit']}"
+        if pd.notna(total) and total > 0:
+            caption += f"; {fmt_amount(total, total_unit, lang)} {'missing' if meta['direction'] >= 0 else 'in excess'} in total"
+    data = table[
+        [
+            "name",
+            ROLE,
+            VALUE,
+            "benchmark_value",
+            "gap",
+            "gap_ratio",
+            "population",
+            "missing_total",
+        ]
+    ].rename(
+        columns={
+            "name": t("label.territory", lang),
+            ROLE: t("label.role", lang),
+            VALUE: f"{meta['name']}, {meta['unit']}",
+            "benchmark_value": f"{word}, {meta['unit']}",
+            "gap": ("недостаёт" if lang == "ru" else "shortfall") + f", {meta['unit']}",
+            "gap_ratio": "к ориентиру" if lang == "ru" else "to benchmark",
+        }
+    )
+    return Chart(
+        key=f"gap_{benchmark}_{indicator_id}",
+        figure=fig,
+        data=data,
+        title=title,
+        caption=caption.rstrip(".") + ".",
+        unit=meta["unit"],
+        year=year,
+        source=source,
+        weighted=benchmark == "weighted_mean",
+    )
+
+
+def core_periphery(store: Store, selection: Selection, indicator_id: str) -> Chart:
+    """Core vs ring vs periphery means over the years, with the trend of the
+    core/ring ratio."""
+    lang = selection.lang
+    meta = _meta(store, indicator_id, lang)
+    res = gaps.core_periphery_gap(
+        store.observations,
+        store.territories,
+        store.indicators,
+        selection.agglomeration_id,
+        indicator_ids=[indicator_id],
+        weighted=selection.weighted,
+    )
+    wide = res.by_year
+    if wide.empty:
+        raise NoData(t("empty.indicator", lang, indicator=meta["name"], year="—"))
+    long = wide.melt(
+        id_vars=[YEAR],
+        value_vars=[r for r in sel_.ROLES if r in wide],
+        var_name=ROLE,
+        value_name="value",
+    ).dropna()
+    period = f"{int(wide[YEAR].min())}–{int(wide[YEAR].max())}"
+    title = (
+        f"Ядро, пояс и периферия: {meta['name']}"
+        if lang == "ru"
+        else f"Core, ring and periphery: {meta['name']}"
+    )
+    ids = _member_ids(store, selection)
+    footer, source = _footer(
+        store,
+        selection,
+        meta,
+        _sources_for(store, [indicator_id], ids),
+        period,
+        selection.weighted,
+    )
+    fig = charts.role_lines(
+        long, title=title, footer=footer, unit=meta["unit"], lang=lang
+    )
+    caption = ""
+    trend = (
+        res.trend[res.trend["ratio"] == "core_periphery"]
+        if "ratio" in res.trend
+        else pd.DataFrame()
+    )
+    if trend.empty or trend.iloc[0][["first", "last"]].isna().any():
+        trend = (
+            res.trend[res.trend["ratio"] == "core_ring"]
+            if "ratio" in res.trend
+            else pd.DataFrame()
+        )
+    if not trend.empty and trend.iloc[0][["first", "last"]].notna().all():
+        row = trend.iloc[0]
+        other = (
+            ("периферией" if row["ratio"] == "core_periphery" else "поясом")
+            if lang == "ru"
+            else ("periphery" if row["ratio"] == "core_periphery" else "ring")
+        )
+        closing = bool(row["closing"])
+        if lang == "ru":
+            verb = "разрыв сократился" if closing else "разрыв вырос"
+            caption = (
+                f"Отношение ядра к {'периферии' if row['ratio'] == 'core_periphery' else 'поясу'}: "
+                f"{fmt_number(row['first'], lang, digits=2)} в {int(row['first_year'])} г. → "
+                f"{fmt_number(row['last'], lang, digits=2)} в {int(row['last_year'])} г.; {verb}."
+            )
+        else:
+            verb = "the gap narrowed" if closing else "the gap widened"
+            caption = (
+                f"Core to {other} ratio: {fmt_number(row['first'], lang, digits=2)} in {int(row['first_year'])} → "
+                f"{fmt_number(row['last'], lang, digits=2)} in {int(row['last_year'])}; {verb}."
+            )
+    data = wide.drop(columns=["agglomeration_id", "indicator_id"], errors="ignore")
+    return Chart(
+        key=f"core_periphery_{indicator_id}",
+        figure=fig,
+        data=data,
+        title=title,
+        caption=caption,
+        unit=meta["unit"],
+        year=period,
+        source=source,
+        weighted=selection.weighted,
+        extra={"trend": res.trend},
+    )
+
+
+def gap_sentences(store: Store, selection: Selection, n: int = 5) -> pd.DataFrame:
+    """The biggest shortfalls to the agglomeration median, one sentence each."""
+    lang = selection.lang
+    table = gaps.biggest_gaps(
+        store.observations,
+        store.territories,
+        store.indicators,
+        selection.agglomeration_id,
+        selection.year,
+        benchmark="median",
+        n=n,
+        theme=list(sel_.THEMES),
+    )
+    comparable = set(
+        i
+        for theme in sel_.THEMES
+        for i in sel_.theme_indicators(store, theme)[INDICATOR_ID]
+    )
+    table = table[table[INDICATOR_ID].isin(comparable)]
+    lower_better = (
+        store.indicators.set_index(INDICATOR_ID)["direction"].astype(int).to_dict()
+    )
+    sentences = []
+    for row in table.to_dict("records"):
+        name = row["name_en"] if lang == "en" and row.get("name_en") else row["name_ru"]
+        indicator = (
+            row["indicator_name_en"] if lang == "en" else row["indicator_name_ru"]
+        )
+        unit = row["unit_en"] if lang == "en" else row["unit"]
+        if lang == "ru":
+            text = (
+                f"{name}: «{indicator}» — {fmt_number(row['value'], lang)} {unit} при медиане "
+                f"{fmt_number(row['benchmark_value'], lang)}; "
+                + (
+                    f"не хватает {fmt_number(row['gap_abs'], lang)} {unit}"
+                    if lower_better.get(row[INDICATOR_ID], 1) >= 0
+                    else f"выше медианы на {fmt_number(row['gap_abs'], lang)} {unit}"
+                )
+            )
+            if pd.notna(row.get("missing_total")) and row["missing_total"] > 0:
+                text += f" (всего {fmt_amount(row['missing_total'], row.get('total_unit', ''), lang)})"
+        else:
+            text = (
+                f"{name}: «{indicator}» is {fmt_number(row['value'], lang)} {unit} against the median "
+                f"{fmt_number(row['benchmark_value'], lang)}; "
+                + (
+                    f"{fmt_number(row['gap_abs'], lang)} {unit} short"
+                    if lower_better.get(row[INDICATOR_ID], 1) >= 0
+                    else f"{fmt_number(row['gap_abs'], lang)} {unit} above it"
+                )
+            )
+            if pd.notna(row.get("missing_total")) and row["missing_total"] > 0:
+                text += f" ({fmt_amount(row['missing_total'], row.get('total_unit_en', ''), lang)} in total)"
+        sentences.append({**row, "sentence": text + "."})
+    return pd.DataFrame(sentences)

@@ -26,6 +26,7 @@ st.title(
 demo_banner(store)
 
 summary = ov.summary(store, selection)
+summary.sentences = views.gap_sentences(store, selection)
 st.caption(summary.subtitle)
 
 st.subheader(

@@ -47,11 +47,17 @@ def render(theme: str) -> None:
     )
     with tabs[0]:
         _show(views.ranking, store, selection, indicator)
-        if hasattr(views, "gap_to_benchmark"):
-            _show(views.gap_to_benchmark, store, selection, indicator)
+        words = views.BENCHMARK_WORDS
+        benchmark = st.radio(
+            "Ориентир" if language == "ru" else "Benchmark",
+            list(words),
+            format_func=lambda b: words[b][language != "ru"],
+            horizontal=True,
+            key=f"benchmark_{theme}",
+        )
+        _show(views.gap_to_benchmark, store, selection, indicator, benchmark)
     with tabs[1]:
-        if hasattr(views, "core_periphery"):
-            _show(views.core_periphery, store, selection, indicator)
+        _show(views.core_periphery, store, selection, indicator)
     with tabs[2]:
         _show(views.heatmap, store, selection, theme)
 

@@ -18,3 +18,19 @@ def shared_data() -> Path:
             "(they sit beside the project in CI, not in a user's clone)"
         )
     return SHARED_DATA
+
+
+DEMO_RAW = ROOT / "datasets" / "raw" / "demo"
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory) -> Path:
+    """A store built once per session from the committed demo files."""
+    from analytics.etl.pipeline import run_etl
+
+    files = [p for p in DEMO_RAW.rglob("*") if p.is_file() and p.name != ".gitkeep"]
+    if not files:
+        pytest.fail(f"demo files missing in {DEMO_RAW}: run datasets/make_demo.py")
+    store = tmp_path_factory.mktemp("demo") / "store"
+    run_etl([DEMO_RAW], store)
+    return store

@@ -1,0 +1,149 @@
+"""The app in a real browser: Debian's chromium driven by Playwright.
+
+Starts `streamlit run dashboard.py` on a loopback port on the demo store,
+opens every page, switches agglomeration and language, and saves screenshots
+to ``tests/app/screenshots/`` (git-ignored) for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = Path(__file__).with_name("screenshots")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGES = [
+    "overview",
+    "finance",
+    "staffing",
+    "competencies",
+    "inequality",
+    "dynamics",
+    "typology",
+    "album",
+    "profile",
+    "data_quality",
+    "export_page",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_store):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (make setup installs it as root)")
+    port = _free_port()
+    env = dict(os.environ, AGGLO_STORE=str(demo_store))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "dashboard.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited: {proc.stderr.read().decode()[-2000:]}")
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not answer within 60 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _settle(page) -> None:
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_selector("[data-testid='stApp']", timeout=30_000)
+    page.wait_for_timeout(500)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(800)
+
+
+def test_every_page_renders_in_the_browser(app_url):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        for lang in ("ru", "en"):
+            for name in PAGES:
+                page.goto(f"{app_url}/{name}?lang={lang}")
+                _settle(page)
+                text = page.inner_text("[data-testid='stMain']")
+                assert "Traceback" not in text, f"{name} ({lang}) shows a traceback"
+                assert "Error" not in page.inner_text("[data-testid='stMain'] h1"), name
+                page.screenshot(path=str(SHOTS / f"{lang}_{name}.png"), full_page=True)
+        # Switch the agglomeration in the sidebar and check the title follows.
+        page.goto(f"{app_url}/overview?lang=ru")
+        _settle(page)
+        before = page.inner_text("h1")
+        page.locator(
+            "[data-testid='stSidebar'] [data-testid='stSelectbox']"
+        ).first.click()
+        page.locator("[role='option']").nth(1).click()
+        _settle(page)
+        after = page.inner_text("h1")
+        assert after != before, (
+            "switching the agglomeration did not change the overview"
+        )
+        assert "agg=" in page.url
+        page.screenshot(path=str(SHOTS / "ru_overview_switched.png"), full_page=True)
+        # Switch the language with the sidebar radio.
+        page.get_by_text("English").click()
+        _settle(page)
+        assert "Agglomeration overview" in page.inner_text("h1")
+        browser.close()
+    assert not errors, errors
