@@ -7,7 +7,8 @@ the result, so that a user can see why an indicator is not in the index:
 1. **Selection.** The theme's indicators from the catalog (or the ones
    given). An indicator of direction 0 (neither higher nor lower is better)
    cannot enter a "better/worse" index and is excluded, as is one without
-   variation across the territories.
+   variation across the territories, and (for a theme) an absolute amount
+   that has a per-capita form: a total measures size, not performance.
 2. **Coverage gate.** An indicator observed for fewer than ``min_coverage``
    (65 %) of the territories is excluded. The remaining gaps are *not*
    imputed: each territory's score is aggregated over the indicators it has,
@@ -54,6 +55,7 @@ territories, it does not average people.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -82,6 +84,8 @@ __all__ = [
     "CompositeIndex",
     "composite_index",
     "indicator_matrix",
+    "select_indicators",
+    "size_dependent",
     "theme_scores",
 ]
 
@@ -117,6 +121,38 @@ def require_columns(fn: str, frame: pd.DataFrame, name: str, columns: list) -> N
         raise ValueError(f"{fn}: the {name} table has no column {missing[0]!r}")
 
 
+#: Denominators that make an absolute amount a per-capita ratio.
+PER_CAPITA_DENOMINATORS: tuple[str, ...] = ("population", "population_avg")
+
+
+def size_dependent(indicators: pd.DataFrame) -> dict[str, str]:
+    """Absolute amounts that the catalog also divides by the population.
+
+    Returns ``{amount id: per-capita id}`` from the catalog formulas, e.g.
+    ``{"budget_revenue": "budget_revenue_per_capita"}``. Such totals measure
+    the size of a territory more than its performance, so theme selections
+    use their per-capita form instead.
+
+    Examples
+    --------
+    >>> cat = pd.DataFrame({"indicator_id": ["rev", "rev_pc"], "formula": [
+    ...     "", '{"numerator": "rev", "denominator": "population", "scale": 1}']})
+    >>> size_dependent(cat)
+    {'rev': 'rev_pc'}
+    """
+    if "formula" not in indicators.columns:
+        return {}
+    twins: dict[str, str] = {}
+    for ind, formula in zip(
+        indicators[INDICATOR_ID], indicators["formula"], strict=True
+    ):
+        if isinstance(formula, str) and formula.strip():
+            spec = json.loads(formula)
+            if spec.get("denominator") in PER_CAPITA_DENOMINATORS:
+                twins.setdefault(str(spec["numerator"]), str(ind))
+    return twins
+
+
 def select_indicators(
     fn: str,
     indicators: pd.DataFrame,
@@ -124,13 +160,16 @@ def select_indicators(
     indicator_ids: str | Sequence[str] | None = None,
     theme: str | Sequence[str] | None = None,
     directed: bool = False,
+    absolute: bool = False,
 ) -> pd.DataFrame:
     """Catalog rows (indexed by indicator id) of the chosen indicators.
 
     ``indicator_ids`` wins over ``theme``; with neither, the themes of
-    :data:`GAP_THEMES`. ``directed=True`` keeps only direction ±1 when the
-    choice is by theme, and raises for an explicitly named direction-0
-    indicator.
+    :data:`GAP_THEMES`. When the choice is by theme: indicators marked
+    ``available: false`` are left out, and so are absolute amounts with a
+    per-capita form (:func:`size_dependent`) unless ``absolute=True``.
+    ``directed=True`` keeps only direction ±1 when the choice is by theme,
+    and raises for an explicitly named direction-0 indicator.
     """
     require_columns(fn, indicators, "indicators", [INDICATOR_ID, THEME, DIRECTION])
     catalog = indicators.drop_duplicates(INDICATOR_ID).set_index(INDICATOR_ID)
@@ -159,6 +198,8 @@ def select_indicators(
         chosen = chosen[chosen["available"].fillna(True).astype(bool)]
     if directed:
         chosen = chosen[chosen[DIRECTION].astype(float) != 0]
+    if not absolute:
+        chosen = chosen[~chosen.index.isin(list(size_dependent(indicators)))]
     if chosen.empty:
         raise ValueError(f"{fn}: the catalog has no indicator of theme {themes}")
     return chosen
@@ -231,7 +272,9 @@ def indicator_matrix(
         chosen indicators.
     indicator_ids, theme : optional
         The indicators (in this order), or a theme (or themes) of the catalog;
-        neither: finance, staffing and competencies.
+        neither: finance, staffing and competencies. A theme brings its
+        available indicators except absolute amounts that have a per-capita
+        form (:func:`size_dependent`).
 
     Returns
     -------
@@ -578,8 +621,27 @@ def composite_index(
     if not 0 <= min_coverage <= 1:
         raise ValueError(f"{fn}: min_coverage must be in [0, 1]; got {min_coverage}")
     chosen = select_indicators(
-        fn, indicators, indicator_ids=indicator_ids, theme=theme, directed=True
+        fn,
+        indicators,
+        indicator_ids=indicator_ids,
+        theme=theme,
+        directed=True,
+        absolute=True,
     )
+    excluded = []
+    if indicator_ids is None:
+        twins = size_dependent(indicators)
+        for ind in chosen.index.intersection(list(twins), sort=False):
+            excluded.append(
+                (
+                    ind,
+                    f"absolute amount, depends on size (per capita: {twins[ind]})",
+                    math.nan,
+                )
+            )
+        chosen = chosen.drop(index=[row[0] for row in excluded])
+        if chosen.empty:
+            raise ValueError(f"{fn}: theme {theme!r} has only absolute amounts")
     wide = indicator_matrix(
         observations,
         territories,
@@ -599,7 +661,7 @@ def composite_index(
     if unknown:
         raise ValueError(f"{fn}: target given for unknown indicator {unknown[0]!r}")
 
-    excluded, keep, records = [], [], {}
+    keep, records = [], {}
     treated = wide.copy()
     for ind in wide.columns:
         column = wide[ind].to_numpy(dtype=float)

@@ -358,3 +358,19 @@ def test_does_not_mutate_inputs(worked):
     composite_index(obs, None, cat, n_weight_draws=3)
     pd.testing.assert_frame_equal(obs, before)
     pd.testing.assert_frame_equal(cat, cat_before)
+
+
+def test_absolute_amounts_with_a_per_capita_form_are_left_out_of_a_theme(worked):
+    obs, cat = worked
+    formula = '{"numerator": "a", "denominator": "population", "scale": 1}'
+    cat = pd.concat([cat, catalog({"a_pc": 1})], ignore_index=True).assign(
+        formula=["", "", "", formula]
+    )
+    obs = pd.concat([obs, observations({"a_pc": [1.0, 2.0, 1.5, 3.0]})])
+    res = composite_index(obs, None, cat, sensitivity=False)
+    assert res.included[INDICATOR_ID].tolist() == ["b", "c", "a_pc"]
+    reason = res.excluded.set_index(INDICATOR_ID)["reason"]["a"]
+    assert reason == "absolute amount, depends on size (per capita: a_pc)"
+    assert "a" not in indicator_matrix(obs, None, cat).columns
+    named = composite_index(obs, None, cat, indicator_ids=["a", "b"], sensitivity=False)
+    assert named.included[INDICATOR_ID].tolist() == ["a", "b"]
