@@ -69,8 +69,8 @@ def test_k_range_is_bounded_by_the_sample_size():
 
 def test_seeded_runs_are_identical():
     x, _ = planted(spread=1.5)
-    a = Typology("kmeans", 3, n_bootstrap=5, random_state=4).fit(x)
-    b = Typology("kmeans", 3, n_bootstrap=5, random_state=4).fit(x)
+    a = Typology("kmeans", 3, n_bootstrap=3, random_state=4).fit(x)
+    b = Typology("kmeans", 3, n_bootstrap=3, random_state=4).fit(x)
     np.testing.assert_array_equal(a.labels_, b.labels_)
     np.testing.assert_array_equal(a.stability_scores_, b.stability_scores_)
 
