@@ -469,6 +469,15 @@ def figure_bytes(
     )
 
 
+def _busy(timeout: float) -> ExportTimeout:
+    return ExportTimeout(
+        f"Экспорт изображения не успел за {timeout:g} с: модуль отрисовки занят "
+        "другими выгрузками. Повторите позже.",
+        f"Image export timed out after {timeout:g} s: the renderer is busy "
+        "with other exports. Try again later.",
+    )
+
+
 def _render(spec: dict, opts: dict, timeout: float) -> bytes:
     global _renderer
     browser = find_browser()
@@ -476,29 +485,37 @@ def _render(spec: dict, opts: dict, timeout: float) -> bytes:
         raise _unavailable()
     started = time.monotonic()
     if not _lock.acquire(timeout=timeout + STARTUP_TIMEOUT):
-        raise ExportTimeout(
-            f"Экспорт изображения не успел за {timeout:.0f} с: рисовальщик занят "
-            "другими выгрузками. Повторите позже.",
-            f"Image export timed out after {timeout:.0f} s: the renderer is busy "
-            "with other exports. Try again later.",
-        )
+        raise _busy(timeout)
     try:
         renderer = _get_renderer(browser)
         # waiting for the lock counts against the caller's timeout; Chromium's
         # start-up does not (it has its own)
         started = max(started, renderer.started_at)
-        remaining = max(timeout - (time.monotonic() - started), 0.1)
+        remaining = timeout - (time.monotonic() - started)
+        if remaining <= 0:
+            raise _busy(timeout)
         try:
             return renderer.render(spec, opts, remaining)
         except TimeoutError:
             renderer.close()
             _renderer = None
             raise ExportTimeout(
-                f"Экспорт изображения не успел за {timeout:.0f} с и прерван. "
+                f"Экспорт изображения не успел за {timeout:g} с и прерван. "
                 "Попробуйте ещё раз или упростите график.",
-                f"Image export did not finish in {timeout:.0f} s and was stopped. "
+                f"Image export did not finish in {timeout:g} s and was stopped. "
                 "Try again or simplify the chart.",
             ) from None
+        except Exception as exc:
+            # a figure plotly.js rejects, or a browser that died: a message for
+            # the UI, the cause chained for the log; a dead browser restarts
+            if not renderer.alive():
+                renderer.close()
+                _renderer = None
+            reason = f"{type(exc).__name__}: {str(exc)[:300]}"
+            raise ExportError(
+                f"Не удалось нарисовать изображение ({reason}).",
+                f"The image could not be rendered ({reason}).",
+            ) from exc
     finally:
         _lock.release()
 

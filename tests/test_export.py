@@ -463,6 +463,22 @@ def test_browser_lookup_order(monkeypatch, tmp_path):
 
 
 @needs_chromium
+def test_a_render_error_becomes_a_message_for_the_ui(monkeypatch, renderer, charts):
+    figure_bytes(charts[0].figure, width=300, height=200, scale=1)  # warm
+
+    def broken(self, spec, opts, timeout):
+        raise ValueError("plotly.js said no")
+
+    running = export._renderer
+    monkeypatch.setattr(export._Renderer, "render", broken)
+    with pytest.raises(ExportError) as info:
+        figure_bytes(charts[0].figure)
+    assert "plotly.js said no" in info.value.message_ru
+    assert isinstance(info.value.__cause__, ValueError)
+    assert export._renderer is running  # a live browser is kept
+
+
+@needs_chromium
 def test_a_render_that_times_out_is_stopped_and_the_next_one_works(renderer, charts):
     figure_bytes(charts[0].figure, width=300, height=200, scale=1)  # warm
     started = time.monotonic()
