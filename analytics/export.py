@@ -70,6 +70,7 @@ __all__ = [
     "ExportUnavailable",
     "build_deck",
     "chart_to_csv",
+    "data_notes",
     "charts_to_xlsx",
     "export_status",
     "figure_bytes",
