@@ -60,7 +60,15 @@ class Selection:
 def is_demo(store: Store) -> bool:
     """Whether the store was built (at least partly) from the demo files."""
     paths = store.sources.get("path", pd.Series(dtype=str)).astype(str)
-    return bool(paths.str.replace("\\", "/").str.contains(DEMO_MARK, regex=False).any())
+    return bool(paths.map(_is_demo_path).any())
+
+
+def _is_demo_path(path: str) -> bool:
+    """Demo files live in a ``demo/`` folder and their names end in ``_demo``
+    (``datasets/make_demo.py`` names them so)."""
+    path = path.replace("\\", "/")
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return DEMO_MARK in path or stem.endswith("_demo")
 
 
 def agglomerations(store: Store) -> pd.DataFrame:
@@ -249,8 +257,8 @@ def source_line(
     names: list[str] = []
     demo = False
     for _, row in rows.iterrows():
-        path = str(row.get("path", "")).replace("\\", "/")
-        if DEMO_MARK in path:
+        path = str(row.get("path", ""))
+        if _is_demo_path(path):
             demo = True
         if row.get("layouts") == "derived" or row[SOURCE_ID] == "derived":
             continue

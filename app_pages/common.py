@@ -17,13 +17,28 @@ from analytics.i18n import DEFAULT_LANG, LANGS, t
 from analytics.selection import Selection
 from analytics.store import Store, open_store
 
-STORE_PATH = Path(os.environ.get("AGGLO_STORE", "datasets/warehouse"))
 STATE_KEYS = ("lang", "agg", "year", "weighted")
 
 
-@st.cache_resource(show_spinner="Загружаю хранилище…")
-def load_store(path: str = str(STORE_PATH)) -> Store:
+def store_path() -> Path:
+    """The store the app reads: ``$AGGLO_STORE`` or ``datasets/warehouse``."""
+    return Path(os.environ.get("AGGLO_STORE", "datasets/warehouse"))
+
+
+@st.cache_resource(show_spinner="Загружаю хранилище…", max_entries=4)
+def _open(path: str, version: str) -> Store:
     return open_store(path)
+
+
+def load_store() -> Store:
+    """The store, read once per process and version: when the ETL swaps in a
+    new version (``CURRENT`` changes), the next rerun reads it."""
+    path = store_path()
+    try:
+        version = (path / "CURRENT").read_text(encoding="utf-8").strip()
+    except OSError:
+        version = ""
+    return _open(str(path), version)
 
 
 def lang() -> str:
