@@ -279,3 +279,41 @@ def source_line(
             else "computed per catalog formula"
         )
     return "; ".join(parts) if parts else ("Росстат" if lang == "ru" else "Rosstat")
+
+
+def coordinates(store: Store) -> pd.DataFrame:
+    """Latitude and longitude of territories (administrative centres).
+
+    Taken from the store's territories when it carries them, else from the
+    reference ``datasets/reference/municipalities.csv`` (facts, versioned
+    with the code). Columns territory_id, latitude, longitude; rows without
+    coordinates are left out.
+    """
+    terr = store.territories
+    if {"latitude", "longitude"} <= set(terr.columns):
+        table = terr[[TERRITORY_ID, "latitude", "longitude"]]
+    else:
+        from analytics.etl.territories import MUNICIPALITIES_CSV
+
+        if not MUNICIPALITIES_CSV.exists():
+            return pd.DataFrame(columns=[TERRITORY_ID, "latitude", "longitude"])
+        table = pd.read_csv(MUNICIPALITIES_CSV, dtype={TERRITORY_ID: str})
+        if not {"latitude", "longitude"} <= set(table.columns):
+            return pd.DataFrame(columns=[TERRITORY_ID, "latitude", "longitude"])
+        table = table[[TERRITORY_ID, "latitude", "longitude"]]
+    table = table.assign(
+        latitude=pd.to_numeric(table["latitude"], errors="coerce"),
+        longitude=pd.to_numeric(table["longitude"], errors="coerce"),
+    )
+    return table.dropna().reset_index(drop=True)
+
+
+def comparable_indicators(
+    store: Store, territory_ids: list[str] | None = None
+) -> list[str]:
+    """Comparable indicators of the three gap themes that have data."""
+    return [
+        i
+        for theme in THEMES
+        for i in theme_indicators(store, theme, territory_ids)[INDICATOR_ID]
+    ]

@@ -21,12 +21,13 @@ Conventions
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
 import pandas as pd
 
-from analytics import charts, convergence, gaps, indices
+from analytics import charts, composite, convergence, gaps, indices, typology
 from analytics import selection as sel_
 from analytics.chart_model import Chart
 from analytics.i18n import fmt_amount, fmt_number, fmt_ratio, t
@@ -1377,3 +1378,422 @@ def gap_sentences(store: Store, selection: Selection, n: int = 5) -> pd.DataFram
                 text += f" ({fmt_amount(row['missing_total'], row.get('total_unit_en', ''), lang)} in total)"
         sentences.append({**row, "sentence": text + "."})
     return pd.DataFrame(sentences)
+
+
+# ----------------------------------------------------------------- typology
+
+
+@dataclass
+class TypologyView:
+    """A fitted typology of all agglomeration territories and its charts."""
+
+    model: typology.Typology
+    scatter: Chart
+    profiles: Chart
+    map: Chart | None
+    members: pd.DataFrame
+
+
+def typology_view(
+    store: Store,
+    selection: Selection,
+    method: str = "kmeans",
+    n_clusters: int | str = "auto",
+) -> TypologyView:
+    """Cluster every agglomeration territory on the comparable indicators of
+    the three themes in the selected year; the selected agglomeration's
+    territories are listed with their type."""
+    lang = selection.lang
+    terr = store.territories
+    ids = terr.loc[terr["agglomeration_id"] != "", TERRITORY_ID].tolist()
+    indicator_ids = sel_.comparable_indicators(store, ids)
+    matrix = composite.indicator_matrix(
+        store.observations,
+        store.territories,
+        store.indicators,
+        None,
+        selection.year,
+        indicator_ids=indicator_ids,
+    )
+    matrix = matrix[matrix.index.isin(ids)]
+    if len(matrix) < 6:
+        raise NoData(t("empty.too_few", lang, need=6, have=len(matrix)))
+    model = typology.Typology(
+        method=method, n_clusters=n_clusters, catalog=store.indicators, random_state=0
+    )
+    try:
+        model.fit(matrix)
+    except ValueError as error:
+        raise NoData(str(error)) from error
+    names = model.cluster_names_["name_en" if lang == "en" else "name_ru"]
+    members = terr.set_index(TERRITORY_ID)
+    emb = model.embedding_.copy()
+    emb["type"] = emb["cluster"].map(names)
+    emb["name"] = [_tname(members.loc[i], lang) for i in emb.index]
+    emb["agglomeration"] = [
+        agglomeration_name(store, members.loc[i, "agglomeration_id"], lang)
+        for i in emb.index
+    ]
+    emb["label"] = emb["name"] + " — " + emb["agglomeration"]
+    year = str(selection.year)
+    source = sel_.source_line(
+        store, sel_.value_sources(store, indicator_ids, ids), lang
+    )
+    evr = model.explained_variance_ratio_
+    stability = float(model.stability_)
+    silhouette = model.silhouette_
+    if isinstance(silhouette, pd.Series):
+        silhouette = silhouette.get(model.n_clusters_, np.nan)
+    silhouette = float(silhouette)
+    method_word = (
+        {"kmeans": "k-средних", "ward": "Уорд", "gmm": "гауссова смесь"}.get(
+            method, method
+        )
+        if lang == "ru"
+        else {"kmeans": "k-means", "ward": "Ward", "gmm": "Gaussian mixture"}.get(
+            method, method
+        )
+    )
+    footer_base = Chart(
+        key="",
+        figure=None,
+        data=pd.DataFrame(),
+        title="",
+        caption="",
+        unit="",
+        year=year,
+        source=source,
+    ).footer(lang)  # type: ignore[arg-type]
+    title = (
+        f"Типы территорий ({method_word}, k = {model.n_clusters_}), {year}"
+        if lang == "ru"
+        else f"Types of territories ({method_word}, k = {model.n_clusters_}), {year}"
+    )
+    x_title = (
+        f"ГК1 ({evr[0]:.0%} дисперсии)"
+        if lang == "ru"
+        else f"PC1 ({evr[0]:.0%} of variance)"
+    )
+    y_title = (
+        f"ГК2 ({evr[1]:.0%} дисперсии)"
+        if lang == "ru"
+        else f"PC2 ({evr[1]:.0%} of variance)"
+    )
+    fig = charts.scatter_points(
+        emb,
+        title=title,
+        footer=footer_base,
+        x="pc1",
+        y="pc2",
+        colour="type",
+        x_title=x_title,
+        y_title=y_title,
+        text="label",
+    )
+    caption = (
+        f"{len(emb)} территорий {len(set(members.loc[emb.index, 'agglomeration_id']))} агломераций в {model.n_clusters_} типах; "
+        f"силуэт {fmt_number(silhouette, lang, digits=2)}, устойчивость (ARI бутстрэпа) {fmt_number(stability, lang, digits=2)}."
+        if lang == "ru"
+        else f"{len(emb)} territories of {len(set(members.loc[emb.index, 'agglomeration_id']))} agglomerations in {model.n_clusters_} types; "
+        f"silhouette {fmt_number(silhouette, lang, digits=2)}, bootstrap stability (ARI) {fmt_number(stability, lang, digits=2)}."
+    )
+    scatter = Chart(
+        key="typology_scatter",
+        figure=fig,
+        data=emb.reset_index()[
+            [TERRITORY_ID, "name", "agglomeration", "type", "pc1", "pc2"]
+        ],
+        title=title,
+        caption=caption,
+        unit="z",
+        year=year,
+        source=source,
+    )
+    prof = model.profiles_.copy()
+    metas = {
+        i: _meta(store, i, lang)
+        for i in prof.columns
+        if i in set(store.indicators[INDICATOR_ID])
+    }
+    prof.columns = [metas[i]["name"] if i in metas else i for i in prof.columns]
+    prof.index = [names.get(c, str(c)) for c in prof.index]
+    p_title = (
+        "Профили типов: средний z по показателям"
+        if lang == "ru"
+        else "Type profiles: mean z by indicator"
+    )
+    p_fig = charts.heatmap(prof.round(2), title=p_title, footer=footer_base, lang=lang)
+    p_fig.update_xaxes(tickangle=-40)
+    profiles = Chart(
+        key="typology_profiles",
+        figure=p_fig,
+        data=prof.reset_index(names="type"),
+        title=p_title,
+        caption=(
+            "Синий — выше среднего с учётом направления показателя, красный — ниже."
+            if lang == "ru"
+            else "Blue = above average (direction-aware), red = below."
+        ),
+        unit="z",
+        year=year,
+        source=source,
+    )
+    coords = sel_.coordinates(store).set_index(TERRITORY_ID)
+    located = emb[emb.index.isin(coords.index)].join(coords)
+    map_chart = None
+    if len(located) >= 3:
+        m_title = (
+            "Типы территорий на карте (центры муниципалитетов)"
+            if lang == "ru"
+            else "Types on the map (municipal centres)"
+        )
+        m_fig = charts.scatter_points(
+            located,
+            title=m_title,
+            footer=footer_base,
+            x="longitude",
+            y="latitude",
+            colour="type",
+            x_title="долгота" if lang == "ru" else "longitude",
+            y_title="широта" if lang == "ru" else "latitude",
+            text="label",
+            geo=True,
+        )
+        missing = len(emb) - len(located)
+        m_caption = (
+            f"Точки — административные центры; без координат в справочнике: {missing} территорий."
+            if lang == "ru"
+            else f"Points are administrative centres; {missing} territories lack coordinates in the reference."
+        )
+        map_chart = Chart(
+            key="typology_map",
+            figure=m_fig,
+            data=located.reset_index()[
+                [TERRITORY_ID, "name", "type", "latitude", "longitude"]
+            ],
+            title=m_title,
+            caption=m_caption,
+            unit="°",
+            year=year,
+            source=source,
+        )
+    own = emb[
+        [
+            members.loc[i, "agglomeration_id"] == selection.agglomeration_id
+            for i in emb.index
+        ]
+    ]
+    table = pd.DataFrame(
+        {
+            t("label.territory", lang): own["name"],
+            t("label.role", lang): [
+                _role_word(members.loc[i, ROLE], lang) for i in own.index
+            ],
+            "Тип" if lang == "ru" else "Type": own["type"],
+        }
+    )
+    return TypologyView(
+        model=model, scatter=scatter, profiles=profiles, map=map_chart, members=table
+    )
+
+
+# ----------------------------------------------------------------- best practices
+
+
+def album_deviants(
+    store: Store,
+    selection: Selection,
+    theme: str = "finance",
+    start: int | None = None,
+    level: str = "territory",
+    top: int = 10,
+) -> Chart:
+    """Positive deviants: who closed the gap to the agglomeration median
+    fastest between ``start`` and the selected year, with their agglomeration's
+    management model."""
+    lang = selection.lang
+    terr = store.territories
+    ids = terr.loc[terr["agglomeration_id"] != "", TERRITORY_ID].tolist()
+    years_all = sel_.years(store, ids)
+    if start is None:
+        start = years_all[0] if years_all else None
+    if start is None or start >= selection.year:
+        raise NoData(t("empty.too_few", lang, need=2, have=1))
+    table = gaps.positive_deviants(
+        store.observations,
+        store.territories,
+        store.indicators,
+        store.agglomerations,
+        None,
+        selection.year,
+        method="closing",
+        start=start,
+        theme=theme,
+        top=top,
+        level=level,
+    )
+    if table.empty:
+        raise NoData(t("empty.theme", lang, theme=t(f"theme.{theme}", lang)))
+    members = terr.set_index(TERRITORY_ID)
+    if level == "territory":
+        table["name"] = [
+            f"{_tname(members.loc[i], lang)} ({agglomeration_name(store, a, lang)})"
+            for i, a in zip(table[TERRITORY_ID], table["agglomeration_id"], strict=True)
+        ]
+    else:
+        table["name"] = [
+            agglomeration_name(store, a, lang) for a in table["agglomeration_id"]
+        ]
+    table["model"] = [
+        t(f"model.{m or 'unknown'}", lang) for m in table["management_model"]
+    ]
+    table["best"] = [
+        _meta(store, i, lang)["name"] if isinstance(i, str) and i else ""
+        for i in table["best_indicator"]
+    ]
+    period = f"{start}–{selection.year}"
+    theme_word = t(f"theme.{theme}", lang)
+    title = (
+        f"Кто быстрее сокращал разрыв ({theme_word}), {period}"
+        if lang == "ru"
+        else f"Who closed the gap fastest ({theme_word}), {period}"
+    )
+    source = sel_.source_line(
+        store,
+        sel_.value_sources(
+            store, sel_.theme_indicators(store, theme, ids)[INDICATOR_ID].tolist(), ids
+        ),
+        lang,
+    )
+    footer = Chart(
+        key="",
+        figure=None,
+        data=pd.DataFrame(),
+        title="",
+        caption="",
+        unit="σ",
+        year=period,
+        source=source,
+    ).footer(lang)  # type: ignore[arg-type]
+    data = table.sort_values("score", ascending=True)
+    fig = charts.grouped_bars(
+        data.assign(score=data["score"]),
+        title=title,
+        footer=footer,
+        x="name",
+        y="score",
+        colour="model",
+        y_title="сокращение разрыва, σ в год"
+        if lang == "ru"
+        else "gap closed, σ per year",
+    )
+    fig.update_layout(barmode="relative")
+    best = table.iloc[0]
+    caption = (
+        f"Лидер — {best['name']} ({best['model']}): разрыв до медианы сокращался на {fmt_number(best['score'], lang, digits=2)} σ в год, сильнее всего по «{best['best']}»."
+        if lang == "ru"
+        else f"Leader: {best['name']} ({best['model']}): the gap to the median closed by {fmt_number(best['score'], lang, digits=2)} σ a year, most on «{best['best']}»."
+    )
+    out = table[
+        ["name", "model", "score", "n_indicators", "best", "best_score"]
+    ].rename(
+        columns={
+            "name": t("label.territory", lang),
+            "model": "модель" if lang == "ru" else "model",
+            "score": "σ/год" if lang == "ru" else "σ/year",
+        }
+    )
+    return Chart(
+        key=f"album_{level}_{theme}",
+        figure=fig,
+        data=out,
+        title=title,
+        caption=caption,
+        unit="σ",
+        year=period,
+        source=source,
+        notes="Оценка: среднее по показателям темы сокращение разрыва до медианы агломерации, в стандартных отклонениях в год."
+        if lang == "ru"
+        else "Score: mean over the theme's indicators of the gap to the agglomeration median closed, in standard deviations per year.",
+    )
+
+
+def models_comparison(store: Store, selection: Selection, indicator_id: str) -> Chart:
+    """Outcomes by management model: an index (100 = average of all
+    agglomeration territories, direction-aware) with its bootstrap interval,
+    and the share of inequality that lies between models."""
+    lang = selection.lang
+    meta = _meta(store, indicator_id, lang)
+    try:
+        res = gaps.compare_management_models(
+            store.observations,
+            store.territories,
+            store.indicators,
+            store.agglomerations,
+            indicator_id,
+            selection.year,
+            weighted=selection.weighted,
+            n_boot=499,
+        )
+    except ValueError as error:
+        raise NoData(str(error)) from error
+    table = res.table.copy()
+    table["label"] = [
+        t(f"model.{m or 'unknown'}", lang) + (f" ({n})" if True else "")
+        for m, n in zip(
+            table["management_model"], table["n_agglomerations"], strict=True
+        )
+    ]
+    year = str(selection.year)
+    title = (
+        f"Модели управления: индекс результата, {meta['name']}, {year}"
+        if lang == "ru"
+        else f"Management models: outcome index, {meta['name']}, {year}"
+    )
+    terr = store.territories
+    ids = terr.loc[terr["agglomeration_id"] != "", TERRITORY_ID].tolist()
+    source = sel_.source_line(
+        store, sel_.value_sources(store, [indicator_id], ids), lang
+    )
+    footer = Chart(
+        key="",
+        figure=None,
+        data=pd.DataFrame(),
+        title="",
+        caption="",
+        unit="100 = среднее" if lang == "ru" else "100 = average",
+        year=year,
+        source=source,
+        weighted=selection.weighted,
+    ).footer(lang)  # type: ignore[arg-type]
+    fig = charts.estimates_with_ci(
+        table.rename(
+            columns={"index": "estimate", "index_low": "low", "index_high": "high"}
+        ),
+        title=title,
+        footer=footer,
+        colour="label",
+    )
+    fig.add_vline(x=100, line_dash="dot", line_color="#666")
+    share = res.between_share
+    best = table.sort_values("index").iloc[-1]
+    caption = (
+        f"Лучший средний результат — {best['label']} (индекс {fmt_number(best['index'], lang, digits=0)}); "
+        f"между моделями лежит {fmt_number(100 * share, lang, digits=0)}% неравенства (Тейл). Число в скобках — агломераций; при малом их числе сравнение ориентировочное."
+        if lang == "ru"
+        else f"Best average outcome: {best['label']} (index {fmt_number(best['index'], lang, digits=0)}); "
+        f"{fmt_number(100 * share, lang, digits=0)}% of the inequality (Theil) lies between models. Numbers in brackets are agglomerations; with few of them the comparison is indicative."
+    )
+    out = table.drop(columns=["label"])
+    return Chart(
+        key=f"models_{indicator_id}",
+        figure=fig,
+        data=out,
+        title=title,
+        caption=caption,
+        unit="индекс" if lang == "ru" else "index",
+        year=year,
+        source=source,
+        weighted=selection.weighted,
+        extra={"between_share": share},
+    )

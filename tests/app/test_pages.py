@@ -15,6 +15,8 @@ PAGES = [
     "competencies",
     "inequality",
     "dynamics",
+    "typology",
+    "album",
     "profile",
     "data_quality",
 ]
@@ -140,3 +142,25 @@ def test_empty_store_explains_instead_of_failing(tmp_path, monkeypatch):
     assert not at.exception
     messages = [m.value for m in (*at.info, *at.error)]
     assert any("make etl" in m for m in messages), messages
+
+
+def test_typology_method_and_k_change_the_scatter(app):
+    at = app("typology", lang="en", agg="krasnoyarsk", year="2020")
+    auto = _figures(at)[0]["layout"]["title"]["text"]
+    at.select_slider(key="typology_k").set_value(4).run()
+    assert not at.exception
+    four = _figures(at)[0]
+    assert (
+        "k = 4" in four["layout"]["title"]["text"]
+        and auto != four["layout"]["title"]["text"]
+    )
+    assert len(four["data"]) == 4  # one trace per type
+
+
+def test_album_lists_deviants_and_models(app):
+    at = app("album", lang="ru", agg="krasnoyarsk", year="2020")
+    titles = _titles(at)
+    assert any("сокращал разрыв" in title for title in titles)
+    assert any("Модели управления" in title for title in titles)
+    models = at.dataframe[0].value
+    assert {"council", "project"} <= set(models["management_model"])
