@@ -26,7 +26,6 @@ st.title(
 demo_banner(store)
 
 summary = ov.summary(store, selection)
-summary.sentences = views.gap_sentences(store, selection)
 st.caption(summary.subtitle)
 
 st.subheader(
@@ -56,10 +55,9 @@ if summary.composites is not None:
     st.subheader(
         "Сводные индексы тем" if language == "ru" else "Theme composite indices"
     )
-    try:
-        show_chart(summary.composites)
-    except views.NoData as reason:
-        st.info(str(reason))
+    show_chart(summary.composites)
+    if summary.composites.notes:
+        st.caption(summary.composites.notes)
 
 st.subheader(
     "Территории агломерации" if language == "ru" else "Territories of the agglomeration"
