@@ -181,6 +181,20 @@ def summary(store: Store, selection: Selection) -> Summary:
         if lang == "ru"
         else f"{selection.year} · {counts} · {t(f'model.{model}', lang)}"
     )
+    from analytics import views
+
+    try:
+        composites = views.composites(store, selection)
+    except views.NoData:
+        composites = None
+    try:
+        sentences = views.gap_sentences(store, selection)
+    except (views.NoData, ValueError):
+        sentences = pd.DataFrame()
     return Summary(
-        subtitle=subtitle, members=members, headlines=headlines(store, selection)
+        subtitle=subtitle,
+        members=members,
+        headlines=headlines(store, selection),
+        sentences=sentences,
+        composites=composites,
     )

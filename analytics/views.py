@@ -1832,7 +1832,10 @@ def composites(store: Store, selection: Selection) -> Chart:
         )
         part["theme"] = t(f"theme.{theme}", lang)
         frames.append(part)
-        if len(res.excluded):
+        excluded = res.excluded[
+            ~res.excluded["reason"].astype(str).str.startswith("absolute amount")
+        ]
+        if len(excluded):
             notes.append(
                 f"{t(f'theme.{theme}', lang)}: "
                 + ("исключены " if lang == "ru" else "excluded ")
@@ -1886,15 +1889,19 @@ def composites(store: Store, selection: Selection) -> Chart:
     for theme_word, part in table.groupby("theme", sort=False):
         top = part.sort_values("score", ascending=False).iloc[0]
         low = part.sort_values("score").iloc[0]
-        robust = (
-            ""
-            if pd.isna(top["rank_p95"])
-            else (
-                f" (место {int(top['rank_p05'])}–{int(top['rank_p95'])} при любых методах)"
-                if lang == "ru"
-                else f" (rank {int(top['rank_p05'])}–{int(top['rank_p95'])} across methods)"
+        if pd.isna(top["rank_p95"]):
+            robust = ""
+        else:
+            span = (
+                f"{int(top['rank_p05'])}"
+                if top["rank_p05"] == top["rank_p95"]
+                else f"{int(top['rank_p05'])}–{int(top['rank_p95'])}"
             )
-        )
+            robust = (
+                f" (место {span} при любых методах)"
+                if lang == "ru"
+                else f" (rank {span} across methods)"
+            )
         parts.append(
             f"{theme_word}: лучше всех {top['name']}{robust}, хуже всех {low['name']}"
             if lang == "ru"
