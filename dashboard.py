@@ -20,17 +20,17 @@ from app_pages.common import (
 st.set_page_config(page_title="Неравенство территорий агломераций", layout="wide")
 
 PAGES = [
-    ("overview", "app_pages/overview.py", "🏙️"),
-    ("finance", "app_pages/finance.py", "💰"),
-    ("staffing", "app_pages/staffing.py", "👥"),
-    ("competencies", "app_pages/competencies.py", "🎓"),
-    ("inequality", "app_pages/inequality.py", "📐"),
-    ("dynamics", "app_pages/dynamics.py", "📈"),
-    ("typology", "app_pages/typology.py", "🧩"),
-    ("album", "app_pages/album.py", "🏆"),
-    ("profile", "app_pages/profile.py", "📇"),
-    ("data", "app_pages/data_quality.py", "🗂️"),
-    ("export", "app_pages/export_page.py", "📤"),
+    ("overview", "app_pages/overview.py", ":material/location_city:"),
+    ("finance", "app_pages/finance.py", ":material/payments:"),
+    ("staffing", "app_pages/staffing.py", ":material/groups:"),
+    ("competencies", "app_pages/competencies.py", ":material/school:"),
+    ("inequality", "app_pages/inequality.py", ":material/stacked_line_chart:"),
+    ("dynamics", "app_pages/dynamics.py", ":material/trending_up:"),
+    ("typology", "app_pages/typology.py", ":material/category:"),
+    ("album", "app_pages/album.py", ":material/emoji_events:"),
+    ("profile", "app_pages/profile.py", ":material/badge:"),
+    ("data", "app_pages/data_quality.py", ":material/dataset:"),
+    ("export", "app_pages/export_page.py", ":material/slideshow:"),
 ]
 
 

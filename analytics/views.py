@@ -1124,6 +1124,14 @@ BENCHMARK_WORDS = {
 }
 
 
+def _gap_unit(unit: str, lang: str) -> str:
+    """Unit of a difference: a difference of percentages is in percentage
+    points."""
+    if unit.strip() == "%":
+        return "п. п." if lang == "ru" else "pp"
+    return unit
+
+
 def _total_unit(store: Store, indicator_id: str, lang: str) -> str:
     basis = gaps.extensive_basis(store.indicators)
     row = (
@@ -1191,14 +1199,14 @@ def gap_to_benchmark(
         caption = f"Отстают от {word} ({fmt_number(bench_value, lang)} {meta['unit']}) {len(behind)} из {len(table)} территорий"
         if len(behind):
             worst = behind.sort_values("gap").iloc[-1]
-            caption += f"; наибольший разрыв — {worst['name']}: {fmt_number(worst['gap'], lang)} {meta['unit']}"
+            caption += f"; наибольший разрыв — {worst['name']}: {fmt_number(worst['gap'], lang)} {_gap_unit(meta['unit'], lang)}"
         if pd.notna(total) and total > 0:
             caption += f"; {'всего недостаёт' if meta['direction'] >= 0 else 'всего сверх ориентира'} {fmt_amount(total, total_unit, lang)}"
     else:
         caption = f"{len(behind)} of {len(table)} territories lag behind {word} ({fmt_number(bench_value, lang)} {meta['unit']})"
         if len(behind):
             worst = behind.sort_values("gap").iloc[-1]
-            caption += f"; the largest gap is {worst['name']}: {fmt_number(worst['gap'], lang)} {meta['unit']}"
+            caption += f"; the largest gap is {worst['name']}: {fmt_number(worst['gap'], lang)} {_gap_unit(meta['unit'], lang)}"
         if pd.notna(total) and total > 0:
             caption += f"; {fmt_amount(total, total_unit, lang)} {'missing' if meta['direction'] >= 0 else 'in excess'} in total"
     data = table[
@@ -1359,7 +1367,7 @@ def gap_sentences(store: Store, selection: Selection, n: int = 5) -> pd.DataFram
                 + (
                     f"не хватает {fmt_number(row['gap_abs'], lang)} {unit}"
                     if lower_better.get(row[INDICATOR_ID], 1) >= 0
-                    else f"выше медианы на {fmt_number(row['gap_abs'], lang)} {unit}"
+                    else f"выше медианы на {fmt_number(row['gap_abs'], lang)} {_gap_unit(unit, lang)}"
                 )
             )
             if pd.notna(row.get("missing_total")) and row["missing_total"] > 0:
@@ -1371,7 +1379,7 @@ def gap_sentences(store: Store, selection: Selection, n: int = 5) -> pd.DataFram
                 + (
                     f"{fmt_number(row['gap_abs'], lang)} {unit} short"
                     if lower_better.get(row[INDICATOR_ID], 1) >= 0
-                    else f"{fmt_number(row['gap_abs'], lang)} {unit} above it"
+                    else f"{fmt_number(row['gap_abs'], lang)} {_gap_unit(unit, lang)} above it"
                 )
             )
             if pd.notna(row.get("missing_total")) and row["missing_total"] > 0:

@@ -93,7 +93,7 @@ def init_state_from_query() -> None:
 
 def demo_banner(store: Store) -> None:
     if sel_.is_demo(store):
-        st.warning(t("demo.banner", lang()), icon="🧪")
+        st.warning(t("demo.banner", lang()), icon=":material/science:")
 
 
 def require_selection(store: Store) -> Selection:

@@ -29,7 +29,7 @@ def render(theme: str) -> None:
     if not missing.empty:
         column = "name_en" if language == "en" else "name_ru"
         items = ", ".join(f"«{name}»" for name in missing[column])
-        st.info(t("unavailable.body", language, items=items), icon="ℹ️")
+        st.info(t("unavailable.body", language, items=items), icon=":material/info:")
     inds = sel_.theme_indicators(store, theme, members)
     if inds.empty:
         st.info(t("empty.theme", language, theme=t(f"theme.{theme}", language)))

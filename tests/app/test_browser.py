@@ -101,12 +101,11 @@ def app_url(demo_store):
 def _settle(page) -> None:
     """Wait until Streamlit has finished running the script."""
     page.wait_for_selector("[data-testid='stApp']", timeout=30_000)
-    page.wait_for_timeout(500)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=60_000,
+    page.wait_for_timeout(700)
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=90_000
     )
-    page.wait_for_timeout(800)
+    page.wait_for_timeout(1200)
 
 
 def test_every_page_renders_in_the_browser(app_url):
@@ -120,14 +119,16 @@ def test_every_page_renders_in_the_browser(app_url):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         for lang in ("ru", "en"):
             for name in PAGES:
-                page.goto(f"{app_url}/{name}?lang={lang}")
+                path = "" if name == "overview" else name
+                page.goto(f"{app_url}/{path}?lang={lang}")
                 _settle(page)
                 text = page.inner_text("[data-testid='stMain']")
                 assert "Traceback" not in text, f"{name} ({lang}) shows a traceback"
+                assert "Page not found" not in page.content(), name
                 assert "Error" not in page.inner_text("[data-testid='stMain'] h1"), name
                 page.screenshot(path=str(SHOTS / f"{lang}_{name}.png"), full_page=True)
         # Switch the agglomeration in the sidebar and check the title follows.
-        page.goto(f"{app_url}/overview?lang=ru")
+        page.goto(f"{app_url}/?lang=ru")
         _settle(page)
         before = page.inner_text("h1")
         page.locator(
