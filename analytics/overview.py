@@ -132,17 +132,20 @@ def headlines(store: Store, selection: Selection, *, n_boot: int = 299) -> pd.Da
         value = gini_of(current)
         earlier = [y for y in by_year if y < selection.year]
         delta = value - gini_of(by_year[max(earlier)]) if earlier else np.nan
-        w = current["population"].to_numpy(float) if selection.weighted else None
-        ci = indices.bootstrap_ci(
-            indices.gini, current[VALUE].to_numpy(float), weights=w, n_boot=n_boot
-        )
+        boot = indices.bootstrap_summary(
+            current,
+            value=VALUE,
+            weight="population" if selection.weighted else None,
+            n_boot=n_boot,
+        ).set_index("index")
+        ci = boot.loc["gini"]
         info = sel_.indicator_info(store, indicator)
         label = f"{t('index.gini', lang)}: {name_of(info, lang)}"
         weighted = t(f"weighted.{str(selection.weighted).lower()}", lang)
         since = max(earlier) if earlier else None
         help_text = (
-            f"{t('label.ci', lang)}: [{fmt_number(ci.low, lang, digits=3)}; "
-            f"{fmt_number(ci.high, lang, digits=3)}]; {selection.year}; {weighted}; "
+            f"{t('label.ci', lang)}: [{fmt_number(ci['low'], lang, digits=3)}; "
+            f"{fmt_number(ci['high'], lang, digits=3)}]; {selection.year}; {weighted}; "
             + (f"изменение к {since} г.; " if lang == "ru" and since else "")
             + (f"change since {since}; " if lang == "en" and since else "")
             + sel_.source_line(store, sel_.value_sources(store, [indicator], ids), lang)
@@ -154,8 +157,8 @@ def headlines(store: Store, selection: Selection, *, n_boot: int = 299) -> pd.Da
                 "label": label,
                 "value": value,
                 "delta": delta,
-                "low": ci.low,
-                "high": ci.high,
+                "low": ci["low"],
+                "high": ci["high"],
                 "help": help_text,
             }
         )

@@ -404,24 +404,26 @@ def index_table(
     meta = _meta(store, indicator_id, lang)
     data, w, dropped = _weights(_year_panel(store, selection, indicator_id), selection)
     _check_enough(len(data), lang)
-    x = data[VALUE].to_numpy(float)
+    boot = indices.bootstrap_summary(
+        data,
+        value=VALUE,
+        weight="population" if selection.weighted else None,
+        n_boot=n_boot,
+    ).set_index("index")
     rows = []
     skipped = []
     for key in CI_INDICES:
-        try:
-            res = indices.bootstrap_ci(
-                _INDEX_FN[key], x, weights=w, n_boot=n_boot, random_state=0
-            )
-        except ValueError:
+        row = boot.loc[key] if key in boot.index else None
+        if row is None or not np.isfinite(row["estimate"]):
             skipped.append(t(f"index.{key}", lang))
             continue
         rows.append(
             {
                 "index": key,
                 "label": t(f"index.{key}", lang),
-                "estimate": res.estimate,
-                "low": res.low,
-                "high": res.high,
+                "estimate": row["estimate"],
+                "low": row["low"],
+                "high": row["high"],
             }
         )
     if not rows:
@@ -630,42 +632,51 @@ def compare_agglomerations(
     bootstrap 95 % interval, so agglomerations can be compared side by side."""
     lang = selection.lang
     meta = _meta(store, indicator_id, lang)
+    aggs = sel_.agglomerations(store)
+    terr = store.territories
+    members = terr[terr["agglomeration_id"].isin(aggs["agglomeration_id"])]
+    data = sel_.panel(
+        store, indicator_id, members[TERRITORY_ID].tolist(), [selection.year]
+    )
+    data = data.dropna(subset=[VALUE])
+    data["agg"] = data[TERRITORY_ID].map(
+        members.set_index(TERRITORY_ID)["agglomeration_id"]
+    )
+    if selection.weighted:
+        data = data.dropna(subset=["population"])
+        data = data[data["population"] > 0]
+    data = data[data.groupby("agg")[VALUE].transform("size") >= MIN_TERRITORIES]
     rows = []
-    ids_all: list[str] = []
-    for _, agg in sel_.agglomerations(store).iterrows():
-        sub = Selection(
-            agg["agglomeration_id"], selection.year, selection.weighted, lang
+    ids_all = data[TERRITORY_ID].tolist()
+    if len(data):
+        boot = indices.bootstrap_summary(
+            data,
+            value=VALUE,
+            weight="population" if selection.weighted else None,
+            by="agg",
+            n_boot=n_boot,
         )
-        try:
-            data, w, _ = _weights(_year_panel(store, sub, indicator_id), sub)
-        except NoData:
-            continue
-        if len(data) < MIN_TERRITORIES:
-            continue
-        try:
-            res = indices.bootstrap_ci(
-                _INDEX_FN[index],
-                data[VALUE].to_numpy(float),
-                weights=w,
-                n_boot=n_boot,
-                random_state=0,
+        boot = boot[boot["index"] == index].set_index("agg")
+        for agg in aggs.to_dict("records"):
+            if agg["agglomeration_id"] not in boot.index:
+                continue
+            res = boot.loc[agg["agglomeration_id"]]
+            if not np.isfinite(res["estimate"]):
+                continue
+            rows.append(
+                {
+                    "label": name_of(agg, lang),
+                    "model": t(
+                        f"model.{agg.get('management_model', 'unknown') or 'unknown'}",
+                        lang,
+                    ),
+                    "estimate": res["estimate"],
+                    "low": res["low"],
+                    "high": res["high"],
+                    "n": int(res["n"]),
+                    "current": agg["agglomeration_id"] == selection.agglomeration_id,
+                }
             )
-        except ValueError:
-            continue
-        ids_all += data[TERRITORY_ID].tolist()
-        rows.append(
-            {
-                "label": name_of(agg.to_dict(), lang),
-                "model": t(
-                    f"model.{agg.get('management_model', 'unknown') or 'unknown'}", lang
-                ),
-                "estimate": res.estimate,
-                "low": res.low,
-                "high": res.high,
-                "n": len(data),
-                "current": agg["agglomeration_id"] == selection.agglomeration_id,
-            }
-        )
     if not rows:
         raise NoData(
             t("empty.indicator", lang, indicator=meta["name"], year=selection.year)

@@ -198,3 +198,20 @@ def download_buttons(chart: Chart, *, key: str) -> None:
     )
     # Remember the chart for the export page's deck.
     st.session_state.setdefault("_charts", {})[chart.key] = chart
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _cached_view(name: str, version: str, path: str, selection: Selection, args: tuple):
+    from analytics import overview, views
+
+    module, _, attr = name.rpartition(".")
+    fn = getattr(overview if module == "overview" else views, attr)
+    return fn(load_store(), selection, *args)
+
+
+def view(name: str, selection: Selection, *args):
+    """A view from :mod:`analytics.views` (or ``overview.summary``), cached per
+    store version and selection: revisiting a page or switching back to a
+    language is instant. ``views.NoData`` propagates (it is not cached)."""
+    store = load_store()
+    return _cached_view(name, store.version, str(store_path()), selection, tuple(args))

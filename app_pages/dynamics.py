@@ -15,6 +15,7 @@ from app_pages.common import (
     load_store,
     require_selection,
     show_chart,
+    view,
 )
 
 store = load_store()
@@ -40,9 +41,9 @@ if len(years) < 2:
     st.stop()
 
 
-def show(view, *args) -> None:
+def show(fn, *args) -> None:
     try:
-        show_chart(view(store, selection, *args))
+        show_chart(view(fn.__name__, selection, *args))
     except views.NoData as reason:
         st.info(str(reason))
 

@@ -16,6 +16,7 @@ from app_pages.common import (
     load_store,
     require_selection,
     show_chart,
+    view,
 )
 
 store = load_store()
@@ -37,9 +38,9 @@ indicator = indicator_picker(
 )
 
 
-def show(view, *args, **kwargs) -> None:
+def show(fn, *args) -> None:
     try:
-        show_chart(view(store, selection, *args, **kwargs))
+        show_chart(view(fn.__name__, selection, *args))
     except views.NoData as reason:
         st.info(str(reason))
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import overview as ov
 from analytics import views
 from analytics.i18n import fmt_number, t
 from app_pages.common import (
@@ -15,6 +14,7 @@ from app_pages.common import (
     load_store,
     require_selection,
     show_chart,
+    view,
 )
 
 store = load_store()
@@ -25,7 +25,7 @@ st.title(
 )
 demo_banner(store)
 
-summary = ov.summary(store, selection)
+summary = view("overview.summary", selection)
 st.caption(summary.subtitle)
 
 st.subheader(

@@ -15,6 +15,7 @@ from app_pages.common import (
     load_store,
     require_selection,
     show_chart,
+    view,
 )
 
 
@@ -62,9 +63,9 @@ def render(theme: str) -> None:
         _show(views.heatmap, store, selection, theme)
 
 
-def _show(view, store, selection, *args) -> None:
+def _show(fn, store, selection, *args) -> None:
     try:
-        chart = view(store, selection, *args)
+        chart = view(fn.__name__, selection, *args)
     except views.NoData as reason:
         st.info(str(reason))
         return

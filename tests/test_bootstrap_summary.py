@@ -1,0 +1,67 @@
+"""The vectorised bootstrap agrees with the loop over resamples."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import indices
+
+
+@pytest.fixture
+def table():
+    rng = np.random.default_rng(3)
+    return pd.DataFrame(
+        {
+            "g": np.repeat(["a", "b"], [12, 25]),
+            "v": rng.lognormal(10, 0.6, 37),
+            "w": rng.integers(1_000, 500_000, 37).astype(float),
+        }
+    )
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+def test_estimates_equal_the_scalar_indices(table, weighted):
+    res = indices.bootstrap_summary(
+        table, value="v", weight="w" if weighted else None, by="g", n_boot=50
+    )
+    for (group, index), row in res.set_index(["g", "index"]).iterrows():
+        part = table[table.g == group]
+        fn = {
+            "gini": indices.gini,
+            "theil": indices.theil,
+            "cv": indices.cv,
+            "hoover": indices.hoover,
+        }.get(index)
+        if fn is None:
+            continue
+        w = part.w.to_numpy() if weighted else None
+        assert row.estimate == pytest.approx(fn(part.v.to_numpy(), weights=w), 1e-12)
+
+
+def test_intervals_agree_with_bootstrap_ci(table):
+    res = indices.bootstrap_summary(table, value="v", weight="w", by="g", n_boot=4000)
+    res = res.set_index(["g", "index"])
+    for group in ("a", "b"):
+        part = table[table.g == group]
+        ref = indices.bootstrap_ci(
+            indices.gini, part.v.to_numpy(), weights=part.w.to_numpy(), n_boot=4000
+        )
+        row = res.loc[(group, "gini")]
+        assert row.low == pytest.approx(ref.low, abs=0.01)
+        assert row.high == pytest.approx(ref.high, abs=0.01)
+
+
+def test_resamples_stay_inside_their_group():
+    # Group "a" is constant, so every resample of it is constant: zero width.
+    df = pd.DataFrame({"g": ["a"] * 5 + ["b"] * 5, "v": [2.0] * 5 + [1, 2, 3, 4, 50]})
+    res = indices.bootstrap_summary(df, value="v", by="g", n_boot=300).set_index(
+        ["g", "index"]
+    )
+    assert res.loc[("a", "gini"), ["low", "high"]].tolist() == pytest.approx([0, 0])
+    assert res.loc[("b", "gini"), "high"] > 0.3
+
+
+def test_seeded(table):
+    a = indices.bootstrap_summary(table, value="v", by="g", n_boot=100, random_state=5)
+    b = indices.bootstrap_summary(table, value="v", by="g", n_boot=100, random_state=5)
+    pd.testing.assert_frame_equal(a, b)
