@@ -167,6 +167,59 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "demo data (synthetic)",
     },
     "label.derived": {"ru": "расчёт по каталогу", "en": "computed per catalog"},
+    # export page
+    "export.mode": {"ru": "Что выгрузить", "en": "What to export"},
+    "export.mode.session": {
+        "ru": "Графики этого сеанса ({n})",
+        "en": "Charts drawn in this session ({n})",
+    },
+    "export.mode.ready": {
+        "ru": "Готовый набор по агломерации",
+        "en": "Ready set for the agglomeration",
+    },
+    "export.session_empty": {
+        "ru": "В этом сеансе ещё не нарисовано ни одного графика: откройте "
+        "страницы с графиками или возьмите готовый набор.",
+        "en": "No chart has been drawn in this session yet: open pages with "
+        "charts or take the ready set.",
+    },
+    "export.session_lang": {
+        "ru": "Графики сеанса выгружаются такими, какими были нарисованы "
+        "(на том языке и за тот год).",
+        "en": "Session charts are exported as they were drawn (in that "
+        "language and for that year).",
+    },
+    "export.pick": {"ru": "Отметьте графики", "en": "Tick the charts"},
+    "export.computing": {
+        "ru": "Считаю готовый набор…",
+        "en": "Computing the ready set…",
+    },
+    "export.skipped": {
+        "ru": "Не вошло в набор ({section}): {reason}",
+        "en": "Left out ({section}): {reason}",
+    },
+    "export.none_picked": {
+        "ru": "Не отмечено ни одного графика.",
+        "en": "No chart is ticked.",
+    },
+    "export.picked": {"ru": "Отмечено графиков: {n}", "en": "Charts ticked: {n}"},
+    "export.build": {"ru": "Собрать презентацию", "en": "Build the deck"},
+    "export.building": {
+        "ru": "Рисую слайды: {done} из {total}",
+        "en": "Drawing slides: {done} of {total}",
+    },
+    "export.done": {
+        "ru": "Готово: титульный слайд и {n} слайдов с графиками.",
+        "en": "Done: a title slide and {n} chart slides.",
+    },
+    "export.download_pptx": {
+        "ru": "Скачать презентацию (PPTX)",
+        "en": "Download the deck (PPTX)",
+    },
+    "export.download_xlsx": {
+        "ru": "Скачать данные (XLSX)",
+        "en": "Download the data (XLSX)",
+    },
 }
 
 
