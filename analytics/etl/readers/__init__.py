@@ -42,6 +42,8 @@ def read_file(
     if suffix in EXCEL_SUFFIXES:
         try:
             sheets = read_workbook(path)
+        except LayoutError:
+            raise
         except Exception as error:  # calamine raises several error types
             raise LayoutError(
                 f"{path.name}: не удалось открыть как книгу Excel ({error})"
@@ -84,9 +86,11 @@ def read_file(
                         f"лист «{name}» без данных (оглавление или диаграмма) пропущен"
                     )
         if not result.layouts:
+            why = "; ".join(r["reason"] for r in result.rejects[:3])
             raise LayoutError(
                 f"{path.name}: ни один лист не похож на таблицу Росстата "
                 "(регионы × годы, выгрузку ЕМИСС или книгу с сайта Росстата)"
+                + (f": {why}" if why else "")
             )
         return result
     if suffix in TEXT_SUFFIXES:

@@ -8,6 +8,8 @@ territory codes and indicators to the catalog happens later, in one place
 
 from __future__ import annotations
 
+import os
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,18 +130,86 @@ class RecordBuilder:
         return count
 
 
+def _env_int(name: str, default: int) -> int:
+    try:
+        value = int(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _thousands(number: int) -> str:
+    return f"{number:,}".replace(",", " ")
+
+
+def max_rows() -> int:
+    """Rows a sheet or CSV may have (``$AGGLO_MAX_ROWS``, default 1 000 000)."""
+    return _env_int("AGGLO_MAX_ROWS", 1_000_000)
+
+
+def max_unzipped_bytes() -> int:
+    """What an xlsx/ods archive may inflate to (``$AGGLO_MAX_UNZIPPED_MB``,
+    default 1024 MB)."""
+    return _env_int("AGGLO_MAX_UNZIPPED_MB", 1024) << 20
+
+
+#: A member inflating more than this many times its compressed size is a bomb
+#: (real sheets compress 5–50 times).
+MAX_COMPRESSION_RATIO = 500
+
+
+def check_archive(path: Path) -> None:
+    """Refuse a zip-based workbook (xlsx, xlsm, ods) that would inflate beyond
+    :func:`max_unzipped_bytes`, judged from its directory before anything is
+    inflated. Non-zip files pass (calamine reports them)."""
+    if not zipfile.is_zipfile(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return  # calamine says what is wrong
+    limit = max_unzipped_bytes()
+    total = sum(m.file_size for m in members)
+    if total > limit:
+        raise LayoutError(
+            f"{path.name}: архив распаковывается в {_thousands(total >> 20)} МБ — "
+            f"больше предела {_thousands(limit >> 20)} МБ; файл не открыт "
+            "(защита от zip-бомб)"
+        )
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > (1 << 20) and ratio > MAX_COMPRESSION_RATIO:
+            raise LayoutError(
+                f"{path.name}: часть архива «{member.filename[:80]}» сжата в "
+                f"{_thousands(round(ratio))} раз — так сжимаются только zip-бомбы; "
+                "файл не открыт"
+            )
+
+
 def read_workbook(path: Path) -> list[tuple[str, list[list]]]:
     """All sheets of an xls/xlsx/xlsm/ods file as lists of rows.
 
     Uses python-calamine (Rust), which reads both BIFF8 ``.xls`` and OOXML.
-    Rows are padded to the sheet's width.
+    Rows are padded to the sheet's width. Raises :class:`LayoutError` for an
+    archive that would inflate too much and for a sheet over :func:`max_rows`
+    rows (both checked before the sheet is read).
     """
     from python_calamine import CalamineWorkbook
 
+    check_archive(path)
     workbook = CalamineWorkbook.from_path(str(path))
     sheets = []
+    limit = max_rows()
     for name in workbook.sheet_names:
-        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheet = workbook.get_sheet_by_name(name)
+        height = sheet.end[0] + 1 if sheet.end else 0  # from row 1, as to_python
+        if height > limit:
+            raise LayoutError(
+                f"{path.name}: лист «{name}» — {_thousands(height)} строк, "
+                f"больше предела {_thousands(limit)}"
+            )
+        rows = sheet.to_python(skip_empty_area=False)
         width = max((len(r) for r in rows), default=0)
         sheets.append((name, [list(r) + [""] * (width - len(r)) for r in rows]))
     return sheets

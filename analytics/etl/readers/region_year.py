@@ -154,6 +154,32 @@ def _header_paths(rows: list[list], first: int, last: int, width: int) -> list[s
     return [" — ".join(p) for p in paths]
 
 
+def _check_alignment(
+    rows: list[list], year_row: int, year_cols: list[int], sheet: str
+) -> None:
+    """Refuse a sheet whose numbers stand in columns without a year above
+    them: the year row is shifted against the data, and reading it would put
+    every value under the wrong year."""
+    from analytics.etl.clean import cell_ref, parse_value
+    from analytics.etl.readers.base import LayoutError
+
+    columns = set(year_cols)
+    for r in range(year_row + 1, len(rows)):
+        row = rows[r]
+        label = text(row[0])
+        if label and _FOOTER.match(label):
+            break
+        if not label or _STRUCTURAL.match(label):
+            continue
+        for c in range(1, len(row)):
+            if c not in columns and parse_value(row[c]).kind == "ok":
+                raise LayoutError(
+                    f"лист «{sheet}», ячейка {cell_ref(r, c)}: число в столбце "
+                    f"без года (годы в строке {year_row + 1}) — строка годов "
+                    "смещена относительно данных"
+                )
+
+
 def read_region_year_sheet(
     rows: list[list], sheet: str, result: ReadResult, *, source_kind: str = "regions"
 ) -> int:
@@ -168,6 +194,7 @@ def read_region_year_sheet(
     if found is None:
         raise LayoutError("нет строки с годами в заголовке")
     year_row, year_cols = found
+    _check_alignment(rows, year_row, year_cols, sheet)
     width = max(len(r) for r in rows)
 
     # Header rows: directly above the year row, with text in data columns.

@@ -33,6 +33,8 @@ from analytics.etl.readers.base import (
     LayoutError,
     RawIndicator,
     ReadResult,
+    _thousands,
+    max_rows,
 )
 
 LAYOUT_PANEL = "bdmo_panel"
@@ -95,6 +97,14 @@ def read_frame(path: Path) -> pd.DataFrame:
     text_data = decode(path.read_bytes(), path)
     if not text_data.strip():
         raise LayoutError(f"{path.name}: файл пуст")
+    if "\x00" in text_data:
+        raise LayoutError(f"{path.name}: в тексте нулевые байты — это не CSV")
+    lines = text_data.count("\n")
+    if lines > max_rows():
+        raise LayoutError(
+            f"{path.name}: {_thousands(lines)} строк — больше предела "
+            f"{_thousands(max_rows())}"
+        )
     delimiter = sniff_delimiter(text_data[:20000])
     frame = pd.read_csv(
         io.StringIO(text_data), sep=delimiter, dtype=str, keep_default_na=False
