@@ -14,6 +14,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from analytics.etl.pipeline import run_etl
+from analytics.etl.readers import LayoutError
 from analytics.etl.writer import StoreLockedError
 
 
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         report = run_etl(args.raw, args.store, on_progress=progress)
-    except StoreLockedError as error:
+    except (StoreLockedError, LayoutError) as error:  # locked store, bad pins.yaml
         print(f"Ошибка: {error}", file=sys.stderr)
         return 2
     finally:

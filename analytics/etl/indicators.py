@@ -184,7 +184,9 @@ def map_indicator(
     elif raw.name_ru and raw.name_ru.lower() in catalog.by_code:
         hit = catalog.by_code[raw.name_ru.lower()]
     elif raw.name_ru in catalog.entries:
-        hit = (raw.name_ru, raw.unit or catalog.entries[raw.name_ru].unit)
+        # A catalog id names the catalog's unit: a published unit of another
+        # kind («%» for a population) is a mismatch, not a new unit.
+        hit = (raw.name_ru, catalog.entries[raw.name_ru].unit)
     elif normalize_name(raw.name_ru) in catalog.by_name:
         hit = catalog.by_name[normalize_name(raw.name_ru)]
     if hit is not None:

@@ -6,11 +6,15 @@ Rules (see DESIGN.md):
 * A file whose content (SHA-256) is unchanged keeps its partition untouched;
   a rerun on the same inputs writes nothing and reports «без изменений».
 * A file that cannot be read is reported and skipped as a whole; what it had
-  loaded before stays in the store.
+  loaded before stays in the store. A run whose only news is a rejected file
+  writes no new version: the store stays byte for byte as it was. A file
+  that loads no value at all (every row invalid or unmatched) is rejected.
 * The same territory, indicator and year from two files: the file with the
   later publication date wins (EMISS passports state it); between files
-  without dates, the one later in path order wins. Every such conflict with
-  different values is listed in the report.
+  without dates, the one later in path order wins. A file listed in
+  ``pins.yaml`` at the top of a raw folder wins over all others. Every such
+  conflict with different values is listed in the report, with the value
+  kept and the values set aside.
 * Derived indicators (per capita, shares) are computed for every
   territory-year that has the catalog formula's inputs and does not publish
   the indicator itself.
@@ -27,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from analytics.etl import indicators as indicator_catalog
 from analytics.etl.readers import SUPPORTED_SUFFIXES, LayoutError, read_file
@@ -49,6 +54,7 @@ from analytics.store import (
     read_observations,
 )
 
+PINS_FILE = "pins.yaml"
 IGNORED_NAMES = {"readme.md", "provenance.txt", "license", "license.txt"}
 
 
@@ -63,6 +69,8 @@ class FileReport:
     skipped: int = 0  # periodic (non-annual) values
     unmatched: list[str] = field(default_factory=list)
     error: str = ""
+    # the first values that could not be read, with sheet and cell
+    reject_examples: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -76,6 +84,7 @@ class EtlReport:
     conflicts: int = 0
     conflict_examples: list[dict] = field(default_factory=list)
     derived: int = 0
+    pinned: list[str] = field(default_factory=list)  # from pins.yaml
 
     @property
     def exit_code(self) -> int:
@@ -127,9 +136,21 @@ class EtlReport:
             f"Хранилище: {self.store} (версия {self.version}"
             + (", без изменений)" if not self.changed else ")")
         )
+        for c in self.conflict_examples[:5]:
+            others = "; ".join(f"{o['value']:g} ({o['file']})" for o in c["other"])
+            lines.append(
+                f"Конфликт {c['territory_id']} · {c['indicator_id']} · {c['year']}: "
+                f"оставлено {c['kept_value']:g} из {c['kept_file']}, отложено {others}"
+            )
         for f in self.files:
             if f.error:
                 lines.append(f"ОТКЛОНЁН {f.path}: {f.error}")
+            if f.reject_examples:
+                lines.append(
+                    f"Отклонены значения в {f.path} ({f.rejected}): "
+                    + "; ".join(f.reject_examples)
+                    + (" …" if f.rejected > len(f.reject_examples) else "")
+                )
             if f.unmatched:
                 lines.append(
                     f"Не сопоставлены территории в {f.path}: "
@@ -269,7 +290,9 @@ def _map_records(
         if raw.code:
             row["source_codes"].add(raw.code)
     frame_keys = records.indicator_key
-    bad = frame_keys.map(lambda k: bool(mappings[k].error))
+    # astype(bool): on an empty frame map() gives an object Series, which
+    # indexing would take for a list of column labels.
+    bad = frame_keys.map(lambda k: bool(mappings[k].error)).astype(bool)
     for key, group in records[bad].groupby("indicator_key"):
         for rec in group.itertuples(index=False):
             rejects.append(
@@ -294,6 +317,22 @@ def _map_records(
             "sheet_name": records.sheet.to_numpy(),
         }
     )
+    counts = records.indicator_key.map(
+        lambda k: mappings[k].in_catalog and mappings[k].unit in COUNT_UNITS
+    ).to_numpy(dtype=bool)
+    negative = counts & (frame[VALUE].to_numpy() < 0)
+    for rec in frame[negative].itertuples(index=False):
+        rejects.append(
+            {
+                "sheet": rec.sheet_name,
+                "cell": rec.cell_ref,
+                "raw_value": str(rec.value),
+                "reason": f"отрицательное значение {rec.value:g} для показателя-"
+                f"численности {rec.indicator_id}",
+                "kind": "invalid",
+            }
+        )
+    frame = frame[~negative].reset_index(drop=True)
     dup = frame.duplicated([TERRITORY_ID, INDICATOR_ID, YEAR], keep="first")
     if dup.any():
         first = frame[~dup].set_index([TERRITORY_ID, INDICATOR_ID, YEAR])[VALUE]
@@ -315,6 +354,43 @@ def _map_records(
         **{SOURCE_ID: source_id}
     )
     return frame.reset_index(drop=True), rejects
+
+
+def _where(reject: dict) -> str:
+    sheet, cell = reject.get("sheet") or "", reject.get("cell") or ""
+    parts = ([f"лист «{sheet}»"] if sheet else []) + ([cell] if cell else [])
+    return ", ".join(parts)
+
+
+def _reject_examples(rejects: list[dict], limit: int = 5) -> list[str]:
+    examples = []
+    for reject in rejects:
+        if reject["kind"] not in ("invalid", "duplicate"):
+            continue
+        where = _where(reject)
+        examples.append(f"{where}: {reject['reason']}" if where else reject["reason"])
+        if len(examples) == limit:
+            break
+    return examples
+
+
+def _nothing_loaded(rejects: list[dict]) -> str:
+    """Why a file that loaded no value is rejected ('' when it only had
+    missing values, which is no error)."""
+    bad = [r for r in rejects if r["kind"] in ("invalid", "unmatched", "duplicate")]
+    if not bad:
+        return ""
+    first = bad[0]
+    where = _where(first)
+    return (
+        f"{len(bad)} знач. не прочитано; первое: "
+        + (f"{where}: " if where else "")
+        + first["reason"]
+    )
+
+
+#: Catalog units of counts (persons, beds, units): a negative value is an error.
+COUNT_UNITS = {"чел.", "коек", "ед."}
 
 
 def derive(observations: pd.DataFrame, catalog) -> pd.DataFrame:
@@ -372,13 +448,44 @@ def run_etl(
     """
     store = Path(store)
     report = EtlReport(store=str(store))
+    raw = [Path(r) for r in raw]
     files, ignored = discover(raw)
-    report.ignored = [str(p) for p in ignored]
+    pins = read_pins(raw)
+    report.pinned = sorted(pins)
+    report.ignored = [str(p) for p in ignored if p.name != PINS_FILE]
     with store_lock(store):
-        return _run_locked(files, store, report, on_progress, now)
+        return _run_locked(files, store, report, on_progress, now, pins)
 
 
-def _run_locked(files, store, report, on_progress, now) -> EtlReport:
+def read_pins(raw: Iterable[Path]) -> set[str]:
+    """Files pinned by ``pins.yaml`` at the top of a raw folder: their values
+    win every conflict, whatever the publication dates. The file lists paths
+    relative to that folder (or bare file names)::
+
+        pinned:
+          - uploads/исправленные_данные.xlsx
+    """
+    pins: set[str] = set()
+    for root in raw:
+        path = Path(root) / PINS_FILE
+        if not path.is_file():
+            continue
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            raise LayoutError(f"{path}: не читается как YAML ({error})") from error
+        entries = data.get("pinned", []) if isinstance(data, dict) else []
+        if not isinstance(entries, list):
+            raise LayoutError(f"{path}: «pinned» должен быть списком путей")
+        pins |= {str(e).strip().replace("\\", "/") for e in entries if str(e).strip()}
+    return pins
+
+
+def _is_pinned(path: str, pins: set[str]) -> bool:
+    return bool(path) and (path in pins or Path(path).name in pins)
+
+
+def _run_locked(files, store, report, on_progress, now, pins=frozenset()) -> EtlReport:
     live = current_version_dir(store)
     previous_sources = pd.DataFrame(columns=SOURCE_COLUMNS)
     previous_rejects = pd.DataFrame(columns=REJECT_COLUMNS)
@@ -435,12 +542,28 @@ def _run_locked(files, store, report, on_progress, now) -> EtlReport:
             source_rows.append({**old._asdict(), "path": rel})
             reject_frames.append(previous_rejects[previous_rejects.source_id == digest])
             continue
+        file_indicators: dict[str, dict] = {}
         try:
             result = read_file(
                 path,
                 is_territory=resolver.is_territory,
                 named_columns=catalog.column_units,
             )
+            frame, rejects = _map_records(
+                result,
+                file_report,
+                digest,
+                resolver,
+                catalog,
+                {**code_names, **result.code_names},
+                file_indicators,
+            )
+            if frame.empty and not result.code_names:
+                reason = _nothing_loaded(rejects)
+                if reason:
+                    raise LayoutError(
+                        f"{path.name}: ни одно значение не загружено — {reason}"
+                    )
         except LayoutError as error:
             file_report.status = "rejected"
             file_report.error = str(error)
@@ -472,9 +595,11 @@ def _run_locked(files, store, report, on_progress, now) -> EtlReport:
             reused.append(digest)
             source_rows.append({**old._asdict(), "path": rel})
             continue
-        frame, rejects = _map_records(
-            result, file_report, digest, resolver, catalog, code_names, indicator_rows
-        )
+        for key, row in file_indicators.items():
+            if key in indicator_rows:
+                indicator_rows[key]["source_codes"] |= row["source_codes"]
+            else:
+                indicator_rows[key] = row
         file_report.layouts = ", ".join(sorted(set(result.layouts.values())))
         file_report.observations = len(frame)
         file_report.notes = result.notes
@@ -482,6 +607,7 @@ def _run_locked(files, store, report, on_progress, now) -> EtlReport:
         file_report.rejected = int(kinds.isin(["invalid", "duplicate"]).sum())
         file_report.missing = int((kinds == "missing").sum())
         file_report.skipped = int((kinds == "skipped").sum())
+        file_report.reject_examples = _reject_examples(rejects)
         if rejects:
             reject_frames.append(
                 pd.DataFrame(rejects).assign(**{SOURCE_ID: digest, "file_name": rel})[
@@ -512,13 +638,35 @@ def _run_locked(files, store, report, on_progress, now) -> EtlReport:
         on_progress(len(order), len(order), "")
 
     sources = pd.DataFrame(source_rows, columns=SOURCE_COLUMNS)
+    # Priorities: a pinned file wins, then later publication, then later path.
+    sources = sources.assign(
+        _pinned=sources["path"].map(lambda p: _is_pinned(str(p), pins))
+    ).sort_values(["_pinned", "published", "path"], kind="stable")
+    sources["priority"] = np.arange(1, len(sources) + 1)
+    sources = (
+        sources.drop(columns="_pinned")
+        .sort_values("path", kind="stable")
+        .reset_index(drop=True)
+    )
+    previous_priority = dict(
+        zip(previous_sources[SOURCE_ID], previous_sources["priority"], strict=True)
+    )
+    same_priorities = all(
+        previous_priority.get(i) == p
+        for i, p in zip(sources[SOURCE_ID], sources["priority"], strict=True)
+    )
     live_ids = set(new_partitions) | set(reused)
     unchanged = (
         live is not None
         and not new_partitions
         and reference_same
         and set(previous_sources.source_id) - {DERIVED_SOURCE} == set(reused)
-        and not any(f.status == "rejected" for f in report.files)
+        and same_priorities
+        # A rejected file alone changes nothing (the report says why): the
+        # store stays byte for byte. A file rejected before and now gone
+        # takes its reject row away, which needs a new version.
+        and set(previous_rejects.loc[previous_rejects.kind == "file", SOURCE_ID])
+        <= {d for d, r in results.items() if isinstance(r, LayoutError)}
     )
     if unchanged:
         report.version = live.name
@@ -527,11 +675,6 @@ def _run_locked(files, store, report, on_progress, now) -> EtlReport:
             (read_observations(live)[SOURCE_ID] == DERIVED_SOURCE).sum()
         )
         return report
-
-    # Priorities: later publication wins, then later path.
-    sources = sources.sort_values(["published", "path"], kind="stable")
-    sources["priority"] = np.arange(1, len(sources) + 1)
-    sources = sources.sort_values("path", kind="stable").reset_index(drop=True)
 
     reused_frames = []
     if live is not None and reused:
@@ -624,18 +767,42 @@ def _looks_like_dictionary(path: Path) -> bool:
 
 
 def _conflicts(observations: pd.DataFrame, sources: pd.DataFrame) -> tuple[int, list]:
+    """Territory-indicator-years published by several files with different
+    values: their number, and the first 50 with the value kept (the file of
+    the highest priority, as :func:`analytics.store.open_store` resolves them)
+    and the values set aside."""
     key = [TERRITORY_ID, INDICATOR_ID, YEAR]
     dup = observations[observations.duplicated(key, keep=False)]
     if dup.empty:
         return 0, []
     spread = dup.groupby(key, observed=True)[VALUE].agg(["min", "max"])
     differ = spread[~np.isclose(spread["min"], spread["max"])]
-    examples = [
-        {"territory_id": t, "indicator_id": i, "year": int(y), "min": lo, "max": hi}
-        for (t, i, y), lo, hi in zip(
-            differ.index, differ["min"], differ["max"], strict=True
+    if differ.empty:
+        return 0, []
+    priority = dict(zip(sources[SOURCE_ID], sources["priority"], strict=True))
+    path = dict(zip(sources[SOURCE_ID], sources["path"], strict=True))
+    rows = dup.set_index(key).loc[differ.index[:50]].reset_index()
+    rows = rows.assign(_p=rows[SOURCE_ID].map(priority).fillna(-1)).sort_values(
+        [*key, "_p"], kind="stable"
+    )
+    examples = []
+    for (t, i, y), group in rows.groupby(key, observed=True, sort=True):
+        kept = group.iloc[-1]
+        examples.append(
+            {
+                "territory_id": t,
+                "indicator_id": i,
+                "year": int(y),
+                "min": float(group[VALUE].min()),
+                "max": float(group[VALUE].max()),
+                "kept_value": float(kept[VALUE]),
+                "kept_file": path.get(kept[SOURCE_ID], kept[SOURCE_ID]),
+                "other": [
+                    {"file": path.get(r[SOURCE_ID], r[SOURCE_ID]), "value": r[VALUE]}
+                    for r in group.iloc[:-1].to_dict("records")
+                ],
+            }
         )
-    ][:20]
     return len(differ), examples
 
 

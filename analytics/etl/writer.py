@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -31,18 +32,35 @@ class StoreLockedError(RuntimeError):
 
 @contextlib.contextmanager
 def store_lock(store: Path, *, wait: bool = False) -> Iterator[None]:
-    """An exclusive lock on the store folder, so two ETL runs never interleave."""
+    """An exclusive lock on the store folder, so two ETL runs never interleave.
+
+    The holder writes its process id and start time into ``.lock``; a run
+    that finds the store locked says who holds it (and fails at once unless
+    ``wait``).
+    """
     store.mkdir(parents=True, exist_ok=True)
-    handle = open(store / ".lock", "w")  # noqa: SIM115 - held for the block
+    # "a+": opening must not truncate what the holder wrote.
+    handle = open(store / ".lock", "a+", encoding="utf-8")  # noqa: SIM115
     try:
         flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
         try:
             fcntl.flock(handle, flags)
         except BlockingIOError as error:
+            handle.seek(0)
+            holder = handle.read().strip()
             raise StoreLockedError(
-                f"Хранилище {store} сейчас обновляет другой запуск ETL; "
-                "дождитесь его окончания и повторите."
+                f"Хранилище {store} сейчас обновляет другой запуск ETL"
+                + (f" ({holder})" if holder else "")
+                + "; этот запуск ничего не изменил — дождитесь окончания того "
+                "и повторите."
             ) from error
+        handle.seek(0)
+        handle.truncate()
+        handle.write(
+            f"процесс {os.getpid()}, начат "
+            f"{datetime.now().astimezone().isoformat(timespec='seconds')}"
+        )
+        handle.flush()
         yield
     finally:
         handle.close()
