@@ -509,3 +509,15 @@ def test_conflicts_newest_publication_or_pin_wins_and_are_listed(tmp_path):
         timeout=60,
     )
     assert broken.returncode == 2 and "pins.yaml" in broken.stderr
+
+
+def test_two_files_with_the_same_content_share_a_partition(base):
+    raw, store = base
+    (raw / "copy").mkdir()
+    (raw / "copy" / "good.csv").write_text(GOOD_CSV, encoding="utf-8")
+    first = run_etl([raw], store)  # the partition is reused under both paths
+    assert first.exit_code == 0
+    (raw / "other.csv").write_text(GOOD_CSV.replace("1000", "2000"))
+    second = run_etl([raw], store)  # used to fail: SameFileError on the link
+    assert second.exit_code == 0 and second.changed
+    assert len(open_store(store).sources) == 4  # 3 files + derived

@@ -113,7 +113,8 @@ def write_version(
     staging = store / VERSIONS / f".{name}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "observations").mkdir(parents=True)
-    for source_id in reused_partitions:
+    # dict.fromkeys: two raw files with the same content share one partition.
+    for source_id in dict.fromkeys(reused_partitions):
         old = previous / "observations" / f"{source_id}.parquet"
         new = staging / "observations" / f"{source_id}.parquet"
         if not old.exists():  # sources without values (dictionaries)
