@@ -434,7 +434,7 @@ def test_killed_run_leaves_the_previous_store_live(base):
     before = _tree_hash(store)
     _big_raw(raw / "big")
     outcomes = []
-    moments = [("t", 0.3), ("t", 1.0), ("write", 0.0), ("write", 0.01), ("write", 0.03)]
+    moments = [("t", 0.5), ("write", 0.0), ("write", 0.01), ("write", 0.03)]
     for moment in moments:
         if not _run_and_kill(raw, store, moment):
             outcomes.append("finished")
