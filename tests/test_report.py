@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import export, report, views
+from analytics import export, report, selection, views
 from analytics.selection import Selection
 from analytics.store import open_store
 
@@ -160,10 +160,29 @@ def test_cli_bad_arguments_exit_2(capsys):
     assert "--lang" in capsys.readouterr().err
 
 
-def test_cli_writes_the_deck(demo_store, tmp_path, ready, capsys):
+def test_cli_writes_the_deck(demo_store, store, tmp_path, ready, capsys, monkeypatch):
     if not export.export_status().available:
         pytest.skip("image export unavailable here (no Chromium)")
     from pptx import Presentation
+
+    # The views were computed once for the fixture; the CLI reuses them for
+    # the same selection (default year, weighted, Russian) to keep the test
+    # fast. Everything else runs for real: store, checks, Chromium, PPTX.
+    compute = report.ready_set_with_reasons
+    ids = selection.members(store, AGG)["territory_id"].tolist()
+    year = selection.default_year(store, ids)
+
+    reused = []
+
+    def reuse(store_, sel, progress=None):
+        if sel != Selection(AGG, year, True, "ru"):
+            return compute(store_, sel, progress)
+        reused.append(sel)
+        if progress is not None:
+            progress(1, 1, "overview")
+        return report.ReadySet(charts=list(ready))
+
+    monkeypatch.setattr(report, "ready_set_with_reasons", reuse)
 
     out = tmp_path / "deck.pptx"
     code = report.main(
@@ -171,6 +190,7 @@ def test_cli_writes_the_deck(demo_store, tmp_path, ready, capsys):
     )
     captured = capsys.readouterr()
     assert code == 0, captured.err
+    assert reused, "the CLI asked for the fixture's selection"
     assert str(out) in captured.out
     deck = Presentation(str(out))
     assert len(deck.slides) == 1 + len(ready)
