@@ -86,7 +86,13 @@ texts = report.deck_texts(store, selection, picked, ready=mode == "ready")
 stem = export.safe_filename(f"{texts['title']} {selection.year or ''}", "pptx")[
     : -len(".pptx")
 ]
-signature = (mode, language, tuple(c.key for c in picked), store.version)
+# the built deck is offered only while it still matches what is ticked
+signature = (
+    mode,
+    selection,
+    store.version,
+    tuple((c.key, c.title, c.caption) for c in picked),
+)
 
 status = export.export_status()
 if not status.available:

@@ -84,6 +84,11 @@ def test_ready_set_builds_a_deck(app, tiny_png, lang, title, build, pptx):
     deck = Presentation(io.BytesIO(at.session_state["_export_result"]["pptx"]))
     assert len(deck.slides) == 1 + len(labels)
 
+    # a different choice of charts: the old deck is no longer offered
+    at = at.checkbox[0].uncheck().run()
+    assert not at.exception
+    assert "export_dl_pptx" not in _downloads(at)
+
 
 def test_session_charts_and_no_browser(app, demo_store, monkeypatch):
     store = open_store(demo_store)
