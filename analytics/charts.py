@@ -60,11 +60,27 @@ DIVERGING = [
 ]
 
 
+def wrap(text: str, width: int = 60) -> str:
+    """Break a long title into lines of at most ``width`` characters (plotly
+    titles do not wrap by themselves).
+
+    >>> wrap("Индексы неравенства: расходы местного бюджета на жителя, 2023", 30)
+    'Индексы неравенства: расходы<br>местного бюджета на жителя,<br>2023'
+    """
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def _layout(fig: go.Figure, title: str, footer: str, *, height: int = 520) -> go.Figure:
     fig.update_layout(
         template="plotly_white",
         font={"family": FONT, "size": 14},
-        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 18}},
+        title={"text": wrap(title), "x": 0.01, "xanchor": "left", "font": {"size": 18}},
         margin={"l": 10, "r": 20, "t": 70, "b": 90},
         height=height,
         legend={"orientation": "h", "y": -0.12, "x": 0},
@@ -72,7 +88,7 @@ def _layout(fig: go.Figure, title: str, footer: str, *, height: int = 520) -> go
     )
     if footer:
         fig.add_annotation(
-            text=footer,
+            text=wrap(footer, 110),
             xref="paper",
             yref="paper",
             x=0,
@@ -221,7 +237,7 @@ def heatmap(
         )
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(tickangle=-30)
+    fig.update_xaxes(tickangle=0, side="top")
     return _layout(fig, title, footer, height=max(420, 24 * len(z) + 260))
 
 
@@ -477,7 +493,9 @@ def scatter_points(
     geo: bool = False,
 ) -> go.Figure:
     """Points coloured by category: a PCA plane, or a map of territory centres
-    (``geo=True``: longitude/latitude axes, no tiles fetched from anywhere)."""
+    (``geo=True``: longitude/latitude axes, no tiles fetched from anywhere).
+    A boolean ``highlight`` column draws those points as outlined diamonds
+    (the selected agglomeration's territories)."""
     fig = go.Figure()
     for i, key in enumerate(pd.unique(df[colour])):
         part = df[df[colour] == key]
@@ -487,9 +505,21 @@ def scatter_points(
             mode="markers",
             name=str(key),
             marker={
-                "size": 11,
+                "size": np.where(part["highlight"], 15, 10)
+                if "highlight" in part
+                else 11,
                 "color": OKABE_ITO[i % len(OKABE_ITO)],
-                "line": {"width": 1, "color": "white"},
+                "line": {
+                    "width": np.where(part["highlight"], 2.5, 1)
+                    if "highlight" in part
+                    else 1,
+                    "color": np.where(part["highlight"], "#000000", "#ffffff")
+                    if "highlight" in part
+                    else "white",
+                },
+                "symbol": np.where(part["highlight"], "diamond", "circle")
+                if "highlight" in part
+                else "circle",
             },
             text=part[text],
             hovertemplate="%{text}<extra>" + str(key) + "</extra>",

@@ -287,7 +287,7 @@ def heatmap(store: Store, selection: Selection, theme: str) -> Chart:
         text[ind] = [f"{fmt_number(v, lang)} {metas[ind]['unit']}" for v in values[ind]]
     z.index = [labels[i] for i in z.index]
     text.index = z.index
-    z.columns = [metas[i]["name"] for i in keep]
+    z.columns = [charts.wrap(metas[i]["name"], 22) for i in keep]
     text.columns = z.columns
     year = str(selection.year)
     theme_word = t(f"theme.{theme}", lang)
@@ -1167,15 +1167,20 @@ def gap_to_benchmark(
     the indicator's unit, with the total amount missing where it adds up."""
     lang = selection.lang
     meta = _meta(store, indicator_id, lang)
-    table = gaps.benchmark_gaps(
-        store.observations,
-        store.territories,
-        store.indicators,
-        selection.agglomeration_id,
-        selection.year,
-        indicator_ids=[indicator_id],
-        benchmarks=[benchmark],
-    )
+    try:
+        table = gaps.benchmark_gaps(
+            store.observations,
+            store.territories,
+            store.indicators,
+            selection.agglomeration_id,
+            selection.year,
+            indicator_ids=[indicator_id],
+            benchmarks=[benchmark],
+        )
+    except ValueError as error:
+        raise NoData(
+            t("empty.indicator", lang, indicator=meta["name"], year=selection.year)
+        ) from error
     table = table.dropna(subset=["gap_abs"])
     if table.empty:
         raise NoData(
@@ -1376,7 +1381,7 @@ def gap_sentences(store: Store, selection: Selection, n: int = 5) -> pd.DataFram
                 f"{name}: «{indicator}» — {fmt_number(row['value'], lang)} {unit} при медиане "
                 f"{fmt_number(row['benchmark_value'], lang)}; "
                 + (
-                    f"не хватает {fmt_number(row['gap_abs'], lang)} {unit}"
+                    f"не хватает {fmt_number(row['gap_abs'], lang)} {_gap_unit(unit, lang)}"
                     if lower_better.get(row[INDICATOR_ID], 1) >= 0
                     else f"выше медианы на {fmt_number(row['gap_abs'], lang)} {_gap_unit(unit, lang)}"
                 )
@@ -1388,7 +1393,7 @@ def gap_sentences(store: Store, selection: Selection, n: int = 5) -> pd.DataFram
                 f"{name}: «{indicator}» is {fmt_number(row['value'], lang)} {unit} against the median "
                 f"{fmt_number(row['benchmark_value'], lang)}; "
                 + (
-                    f"{fmt_number(row['gap_abs'], lang)} {unit} short"
+                    f"{fmt_number(row['gap_abs'], lang)} {_gap_unit(unit, lang)} short"
                     if lower_better.get(row[INDICATOR_ID], 1) >= 0
                     else f"{fmt_number(row['gap_abs'], lang)} {_gap_unit(unit, lang)} above it"
                 )
@@ -1454,6 +1459,10 @@ def typology_view(
         for i in emb.index
     ]
     emb["label"] = emb["name"] + " — " + emb["agglomeration"]
+    emb["highlight"] = [
+        members.loc[i, "agglomeration_id"] == selection.agglomeration_id
+        for i in emb.index
+    ]
     year = str(selection.year)
     source = sel_.source_line(
         store, sel_.value_sources(store, indicator_ids, ids), lang
@@ -1510,10 +1519,10 @@ def typology_view(
         text="label",
     )
     caption = (
-        f"{len(emb)} территорий {len(set(members.loc[emb.index, 'agglomeration_id']))} агломераций в {model.n_clusters_} типах; "
+        f"{len(emb)} территорий {len(set(members.loc[emb.index, 'agglomeration_id']))} агломераций в {model.n_clusters_} типах (ромбы — выбранная агломерация); "
         f"силуэт {fmt_number(silhouette, lang, digits=2)}, устойчивость (ARI бутстрэпа) {fmt_number(stability, lang, digits=2)}."
         if lang == "ru"
-        else f"{len(emb)} territories of {len(set(members.loc[emb.index, 'agglomeration_id']))} agglomerations in {model.n_clusters_} types; "
+        else f"{len(emb)} territories of {len(set(members.loc[emb.index, 'agglomeration_id']))} agglomerations in {model.n_clusters_} types (diamonds: the selected agglomeration); "
         f"silhouette {fmt_number(silhouette, lang, digits=2)}, bootstrap stability (ARI) {fmt_number(stability, lang, digits=2)}."
     )
     scatter = Chart(

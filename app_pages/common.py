@@ -152,9 +152,12 @@ def _escape(text: str) -> str:
 def download_buttons(chart: Chart, *, key: str) -> None:
     language = lang()
     export = _export_module()
-    columns = st.columns(6)
     if export is None:
         return
+    box = st.popover(
+        "Скачать" if language == "ru" else "Download", icon=":material/download:"
+    )
+    columns = [box] * 5
     status = export.export_status()
     name = export.safe_filename(chart.title or chart.key, "png")[: -len(".png")]
     images = (
