@@ -87,14 +87,26 @@ class Chart:
 
     def footer(self, lang: str = "ru") -> str:
         """Unit, year, source and weighting in one line, in ``lang``."""
-        words = _FOOTER.get(lang, _FOOTER["ru"])
-        parts = []
-        if self.unit:
-            parts.append(f"{words['unit']}: {self.unit}")
-        if self.year:
-            parts.append(self.year)
-        if self.source:
-            parts.append(f"{words['source']}: {self.source}")
-        if self.weighted is not None:
-            parts.append(words[bool(self.weighted)])
-        return " · ".join(parts)
+        return footer_line(self.unit, self.year, self.source, self.weighted, lang)
+
+
+def footer_line(
+    unit: str, year: str, source: str, weighted: bool | None, lang: str = "ru"
+) -> str:
+    """Unit, year, source and weighting in one line, in ``lang`` (what
+    :meth:`Chart.footer` prints; usable before the chart exists).
+
+    >>> footer_line("z", "2023", "", False, "en")
+    'Unit: z · 2023 · unweighted'
+    """
+    words = _FOOTER.get(lang, _FOOTER["ru"])
+    parts = []
+    if unit:
+        parts.append(f"{words['unit']}: {unit}")
+    if year:
+        parts.append(year)
+    if source:
+        parts.append(f"{words['source']}: {source}")
+    if weighted is not None:
+        parts.append(words[bool(weighted)])
+    return " · ".join(parts)

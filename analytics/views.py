@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from analytics import charts, composite, convergence, gaps, indices, typology
 from analytics import selection as sel_
-from analytics.chart_model import Chart
+from analytics.chart_model import Chart, footer_line
 from analytics.i18n import fmt_amount, fmt_number, fmt_ratio, t
 from analytics.i18n import name as name_of
 from analytics.i18n import unit as unit_of
@@ -39,7 +38,6 @@ from analytics.store import (
     NAME_EN,
     NAME_RU,
     ROLE,
-    SOURCE_ID,
     TERRITORY_ID,
     VALUE,
     YEAR,
@@ -48,18 +46,6 @@ from analytics.store import (
 
 MIN_TERRITORIES = 3
 CI_INDICES = ("gini", "theil", "mld", "cv", "atkinson_1", "hoover", "ratio_p90_p10")
-_INDEX_FN = {
-    "gini": indices.gini,
-    "theil": indices.theil,
-    "mld": indices.mld,
-    "cv": indices.cv,
-    "atkinson_0_5": partial(indices.atkinson, epsilon=0.5),
-    "atkinson_1": partial(indices.atkinson, epsilon=1),
-    "atkinson_2": partial(indices.atkinson, epsilon=2),
-    "hoover": indices.hoover,
-    "ratio_max_min": indices.ratio_max_min,
-    "ratio_p90_p10": indices.ratio_p90_p10,
-}
 
 
 class NoData(Exception):  # noqa: N818 - not an error, a state to explain
@@ -136,18 +122,7 @@ def _footer(
     weighted: bool | None,
 ) -> tuple[str, str]:
     source = sel_.source_line(store, sources, selection.lang)
-    chart = Chart(
-        key="",
-        figure=None,  # type: ignore[arg-type]
-        data=pd.DataFrame(),
-        title="",
-        caption="",
-        unit=meta["unit"],
-        year=year,
-        source=source,
-        weighted=weighted,
-    )
-    return chart.footer(selection.lang), source
+    return footer_line(meta["unit"], year, source, weighted, selection.lang), source
 
 
 def _check_enough(n: int, lang: str, need: int = MIN_TERRITORIES) -> None:
@@ -721,25 +696,6 @@ def compare_agglomerations(
     )
 
 
-def headline(store: Store, selection: Selection, indicator_id: str) -> pd.DataFrame:
-    """Every index of one indicator per year for the agglomeration (one
-    vectorised :func:`analytics.indices.summarize` pass): the overview's
-    headline numbers and their trend."""
-    ids = _member_ids(store, selection)
-    data = sel_.panel(store, indicator_id, ids).dropna(subset=[VALUE])
-    data = data[data[VALUE] > 0]
-    if selection.weighted:
-        data = data.dropna(subset=["population"])
-        data = data[data["population"] > 0]
-    counts = data.groupby(YEAR)[VALUE].transform("size")
-    data = data[counts >= MIN_TERRITORIES]
-    if data.empty:
-        return pd.DataFrame()
-    return indices.summarize(
-        data, value=VALUE, weight="population" if selection.weighted else None, by=YEAR
-    )
-
-
 # ----------------------------------------------------------------- dynamics
 
 
@@ -972,34 +928,6 @@ def mobility(
         weighted=None,
         extra={"result": res},
     )
-
-
-def value_sources_line(
-    store: Store, selection: Selection, indicator_ids: list[str]
-) -> str:
-    """The source line for a set of indicators in the agglomeration."""
-    ids = _member_ids(store, selection)
-    return sel_.source_line(
-        store, _sources_for(store, indicator_ids, ids), selection.lang
-    )
-
-
-__all__ = [
-    "NoData",
-    "ranking",
-    "heatmap",
-    "zscores",
-    "lorenz",
-    "index_table",
-    "decomposition",
-    "compare_agglomerations",
-    "headline",
-    "sigma",
-    "beta",
-    "mobility",
-    "agglomeration_name",
-    "SOURCE_ID",
-]
 
 
 # ----------------------------------------------------------------- territory profile
@@ -1482,16 +1410,7 @@ def typology_view(
             method, method
         )
     )
-    footer_base = Chart(
-        key="",
-        figure=None,
-        data=pd.DataFrame(),
-        title="",
-        caption="",
-        unit="",
-        year=year,
-        source=source,
-    ).footer(lang)  # type: ignore[arg-type]
+    footer_base = footer_line("", year, source, None, lang)
     title = (
         f"Типы территорий ({method_word}, k = {model.n_clusters_}), {year}"
         if lang == "ru"
@@ -1693,16 +1612,7 @@ def album_deviants(
         ),
         lang,
     )
-    footer = Chart(
-        key="",
-        figure=None,
-        data=pd.DataFrame(),
-        title="",
-        caption="",
-        unit="σ",
-        year=period,
-        source=source,
-    ).footer(lang)  # type: ignore[arg-type]
+    footer = footer_line("σ", period, source, None, lang)
     data = table.sort_values("score", ascending=True)
     fig = charts.grouped_bars(
         data.assign(score=data["score"]),
@@ -1783,17 +1693,13 @@ def models_comparison(store: Store, selection: Selection, indicator_id: str) -> 
     source = sel_.source_line(
         store, sel_.value_sources(store, [indicator_id], ids), lang
     )
-    footer = Chart(
-        key="",
-        figure=None,
-        data=pd.DataFrame(),
-        title="",
-        caption="",
-        unit="100 = среднее" if lang == "ru" else "100 = average",
-        year=year,
-        source=source,
-        weighted=selection.weighted,
-    ).footer(lang)  # type: ignore[arg-type]
+    footer = footer_line(
+        "100 = среднее" if lang == "ru" else "100 = average",
+        year,
+        source,
+        selection.weighted,
+        lang,
+    )
     fig = charts.estimates_with_ci(
         table.rename(
             columns={"index": "estimate", "index_low": "low", "index_high": "high"}
@@ -1886,17 +1792,7 @@ def composites(store: Store, selection: Selection) -> Chart:
         sel_.value_sources(store, sel_.comparable_indicators(store, ids), ids),
         lang,
     )
-    footer = Chart(
-        key="",
-        figure=None,
-        data=pd.DataFrame(),
-        title="",
-        caption="",
-        unit="0–100",
-        year=year,
-        source=source,
-        weighted=False,
-    ).footer(lang)  # type: ignore[arg-type]
+    footer = footer_line("0–100", year, source, False, lang)
     order = (
         table.groupby("name")["score"]
         .mean()
