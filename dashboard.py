@@ -6,15 +6,16 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import selection as sel_
 from analytics.i18n import LANGS, t
 from analytics.i18n import name as name_of
 from analytics.store import StoreError
 from app_pages.common import (
+    agglomeration_choices,
     init_state_from_query,
     lang,
     load_store,
     sync_query_params,
+    year_choices,
 )
 
 st.set_page_config(page_title="Неравенство территорий агломераций", layout="wide")
@@ -44,7 +45,7 @@ def sidebar(store) -> None:
         format_func=lambda code: {"ru": "Русский", "en": "English"}[code],
     )
     language = lang()
-    aggs = sel_.agglomerations(store)
+    aggs = agglomeration_choices()
     if aggs.empty:
         st.session_state["agg"] = None
         return
@@ -63,13 +64,12 @@ def sidebar(store) -> None:
         key="agg",
         format_func=lambda a: labels.get(a, a),
     )
-    members = sel_.members(store, st.session_state["agg"])["territory_id"].tolist()
-    years = sel_.years(store, members)
+    years, default = year_choices(st.session_state["agg"])
     if not years:
         st.session_state["year"] = None
         return
     if st.session_state.get("year") not in years:
-        st.session_state["year"] = sel_.default_year(store, members) or years[-1]
+        st.session_state["year"] = default or years[-1]
     st.sidebar.selectbox(t("sidebar.year", language), years[::-1], key="year")
     st.session_state.setdefault("weighted", True)
     st.sidebar.toggle(

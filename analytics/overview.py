@@ -96,7 +96,11 @@ def member_table(store: Store, selection: Selection) -> pd.DataFrame:
                 LEVEL_RU.get(level, level) if lang == "ru" else level.replace("_", " ")
                 for level in members[LEVEL]
             ],
-            f"{t('label.population', lang)}, {'чел.' if lang == 'ru' else 'persons'}": population.to_numpy(),
+            (
+                f"{t('label.population', lang)}, чел. (на {selection.year} г. или последний известный)"
+                if lang == "ru"
+                else f"{t('label.population', lang)}, persons ({selection.year} or latest known)"
+            ): population.to_numpy(),
             "ОКТМО" if lang == "ru" else "OKTMO": members[TERRITORY_ID].to_numpy(),
         }
     )

@@ -980,7 +980,12 @@ def profile_table(
             )
     if not rows:
         raise NoData(t("empty.too_few", lang, need=1, have=0))
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    sources = sel_.value_sources(store, sel_.comparable_indicators(store, ids), ids)
+    source = sel_.source_line(store, sources, lang)
+    # Units are a column of the table; the footer gives year, source, weighting.
+    table.attrs["footer"] = footer_line("", str(selection.year), source, None, lang)
+    return table
 
 
 def profile_trend(
@@ -1718,7 +1723,22 @@ def models_comparison(store: Store, selection: Selection, indicator_id: str) -> 
         else f"Best average outcome: {best['label']} (index {fmt_number(best['index'], lang, digits=0)}); "
         f"{fmt_number(100 * share, lang, digits=0)}% of the inequality (Theil) lies between models. Numbers in brackets are agglomerations; with few of them the comparison is indicative."
     )
-    out = table.drop(columns=["label"])
+    unit = meta["unit"]
+    ru = lang == "ru"
+    out = table.drop(columns=["label"]).rename(
+        columns={
+            "management_model": "модель" if ru else "model",
+            "n_agglomerations": "агломераций" if ru else "agglomerations",
+            "n_territories": "территорий" if ru else "territories",
+            "population": "население, чел." if ru else "population, persons",
+            "mean": f"среднее, {unit}" if ru else f"mean, {unit}",
+            "ci_low": f"95% ДИ от, {unit}" if ru else f"95% CI low, {unit}",
+            "ci_high": f"95% ДИ до, {unit}" if ru else f"95% CI high, {unit}",
+            "index": "индекс (100 = среднее)" if ru else "index (100 = average)",
+            "index_low": "индекс, 95% ДИ от" if ru else "index, 95% CI low",
+            "index_high": "индекс, 95% ДИ до" if ru else "index, 95% CI high",
+        }
+    )
     return Chart(
         key=f"models_{indicator_id}",
         figure=fig,

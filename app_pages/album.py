@@ -10,9 +10,9 @@ from analytics import views
 from analytics.i18n import t
 from app_pages.common import (
     demo_banner,
-    indicator_picker,
     lang,
     load_store,
+    pick_indicator,
     require_selection,
     show_chart,
 )
@@ -62,10 +62,7 @@ except views.NoData as reason:
     st.info(str(reason))
 
 st.subheader("Сравнение моделей управления" if ru else "Management models compared")
-candidates = sel_.comparable_indicators(store, all_ids)
-indicator = indicator_picker(
-    store, candidates, key="indicator", label=t("label.indicator", language)
-)
+indicator = pick_indicator(store, all_ids)
 try:
     chart = views.models_comparison(store, selection, indicator)
     show_chart(chart)

@@ -218,3 +218,56 @@ def view(name: str, selection: Selection, *args):
     language is instant. ``views.NoData`` propagates (it is not cached)."""
     store = load_store()
     return _cached_view(name, store.version, str(store_path()), selection, tuple(args))
+
+
+def show_view(fn, selection: Selection, *args) -> Chart | None:
+    """Draw the chart of a cached view, or explain why there is none."""
+    from analytics import views
+
+    try:
+        chart = view(fn.__name__, selection, *args)
+    except views.NoData as reason:
+        st.info(str(reason))
+        return None
+    show_chart(chart)
+    return chart
+
+
+def pick_indicator(
+    store: Store, territory_ids: list[str], *, key: str = "indicator"
+) -> str:
+    """A picker of the comparable indicators of the three themes that have
+    data for these territories; stops the page with an explanation if none."""
+    candidates = sel_.comparable_indicators(store, territory_ids)
+    if not candidates:
+        st.info(t("empty.theme", lang(), theme="—"))
+        st.stop()
+    return indicator_picker(
+        store, candidates, key=key, label=t("label.indicator", lang())
+    )
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _agglomerations(path: str, version: str):
+    return sel_.agglomerations(load_store())
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _years(
+    path: str, version: str, agglomeration_id: str
+) -> tuple[list[int], int | None]:
+    store = load_store()
+    ids = sel_.members(store, agglomeration_id)["territory_id"].tolist()
+    return sel_.years(store, ids), sel_.default_year(store, ids)
+
+
+def agglomeration_choices():
+    """Agglomerations with data (scanned once per store version, not per rerun)."""
+    store = load_store()
+    return _agglomerations(str(store_path()), store.version)
+
+
+def year_choices(agglomeration_id: str) -> tuple[list[int], int | None]:
+    """Years with data for an agglomeration and the default year (cached)."""
+    store = load_store()
+    return _years(str(store_path()), store.version, agglomeration_id)

@@ -10,12 +10,11 @@ from analytics import views
 from analytics.i18n import t
 from app_pages.common import (
     demo_banner,
-    indicator_picker,
     lang,
     load_store,
+    pick_indicator,
     require_selection,
-    show_chart,
-    view,
+    show_view,
 )
 
 store = load_store()
@@ -24,17 +23,7 @@ st.title(t("page.dynamics", language))
 demo_banner(store)
 selection = require_selection(store)
 members = sel_.members(store, selection.agglomeration_id)["territory_id"].tolist()
-candidates = [
-    i
-    for theme in sel_.THEMES
-    for i in sel_.theme_indicators(store, theme, members)["indicator_id"]
-]
-if not candidates:
-    st.info(t("empty.theme", language, theme="—"))
-    st.stop()
-indicator = indicator_picker(
-    store, candidates, key="indicator", label=t("label.indicator", language)
-)
+indicator = pick_indicator(store, members)
 years = sel_.years(store, members, [indicator])
 if len(years) < 2:
     st.info(t("empty.too_few", language, need=2, have=len(years)))
@@ -42,10 +31,7 @@ if len(years) < 2:
 
 
 def show(fn, *args) -> None:
-    try:
-        show_chart(view(fn.__name__, selection, *args))
-    except views.NoData as reason:
-        st.info(str(reason))
+    show_view(fn, selection, *args)
 
 
 measures = {

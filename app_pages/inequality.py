@@ -11,12 +11,11 @@ from analytics import views
 from analytics.i18n import t
 from app_pages.common import (
     demo_banner,
-    indicator_picker,
     lang,
     load_store,
+    pick_indicator,
     require_selection,
-    show_chart,
-    view,
+    show_view,
 )
 
 store = load_store()
@@ -25,24 +24,11 @@ st.title(t("page.inequality", language))
 demo_banner(store)
 selection = require_selection(store)
 members = sel_.members(store, selection.agglomeration_id)["territory_id"].tolist()
-candidates = [
-    i
-    for theme in sel_.THEMES
-    for i in sel_.theme_indicators(store, theme, members)["indicator_id"]
-]
-if not candidates:
-    st.info(t("empty.theme", language, theme="—"))
-    st.stop()
-indicator = indicator_picker(
-    store, candidates, key="indicator", label=t("label.indicator", language)
-)
+indicator = pick_indicator(store, members)
 
 
 def show(fn, *args) -> None:
-    try:
-        show_chart(view(fn.__name__, selection, *args))
-    except views.NoData as reason:
-        st.info(str(reason))
+    show_view(fn, selection, *args)
 
 
 left, right = st.columns(2)

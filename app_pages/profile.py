@@ -10,11 +10,11 @@ from analytics.i18n import name as name_of
 from analytics.i18n import t
 from app_pages.common import (
     demo_banner,
-    indicator_picker,
     lang,
     load_store,
+    pick_indicator,
     require_selection,
-    show_chart,
+    show_view,
 )
 
 store = load_store()
@@ -45,18 +45,7 @@ except views.NoData as reason:
     st.stop()
 st.subheader(f"{labels[territory]} — {selection.year}")
 st.dataframe(card, hide_index=True, width="stretch")
+st.caption(card.attrs["footer"])
 
-candidates = [
-    i
-    for theme in sel_.THEMES
-    for i in sel_.theme_indicators(store, theme, members["territory_id"].tolist())[
-        "indicator_id"
-    ]
-]
-indicator = indicator_picker(
-    store, candidates, key="indicator", label=t("label.indicator", language)
-)
-try:
-    show_chart(views.profile_trend(store, selection, territory, indicator))
-except views.NoData as reason:
-    st.info(str(reason))
+indicator = pick_indicator(store, members["territory_id"].tolist())
+show_view(views.profile_trend, selection, territory, indicator)

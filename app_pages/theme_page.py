@@ -14,8 +14,7 @@ from app_pages.common import (
     lang,
     load_store,
     require_selection,
-    show_chart,
-    view,
+    show_view,
 )
 
 
@@ -64,9 +63,4 @@ def render(theme: str) -> None:
 
 
 def _show(fn, store, selection, *args) -> None:
-    try:
-        chart = view(fn.__name__, selection, *args)
-    except views.NoData as reason:
-        st.info(str(reason))
-        return
-    show_chart(chart)
+    show_view(fn, selection, *args)

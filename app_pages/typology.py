@@ -13,6 +13,7 @@ from app_pages.common import (
     load_store,
     require_selection,
     show_chart,
+    view,
 )
 
 store = load_store()
@@ -49,28 +50,9 @@ k = right.select_slider(
 )
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _fit(
-    agg: str, year: int, weighted: bool, lang_: str, method_: str, k_, version: str
-):
-    from analytics.selection import Selection
-
-    return views.typology_view(
-        load_store(), Selection(agg, year, weighted, lang_), method_, k_
-    )
-
-
 try:
     with st.spinner("Строю типологию…" if ru else "Building the typology…"):
-        result = _fit(
-            selection.agglomeration_id,
-            selection.year,
-            selection.weighted,
-            language,
-            method,
-            k,
-            store.version,
-        )
+        result = view("typology_view", selection, method, k)
 except views.NoData as reason:
     st.info(str(reason))
     st.stop()

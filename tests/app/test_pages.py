@@ -163,4 +163,4 @@ def test_album_lists_deviants_and_models(app):
     assert any("сокращал разрыв" in title for title in titles)
     assert any("Модели управления" in title for title in titles)
     models = at.dataframe[0].value
-    assert {"council", "project"} <= set(models["management_model"])
+    assert {"council", "project"} <= set(models["модель"])
