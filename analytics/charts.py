@@ -77,24 +77,39 @@ def wrap(text: str, width: int = 60) -> str:
 
 
 def _layout(fig: go.Figure, title: str, footer: str, *, height: int = 520) -> go.Figure:
+    # Legend above the plot, footer in the bottom margin at a fixed pixel
+    # offset below the plot area, so neither depends on the figure's height
+    # nor collides with the x axis title.
+    lines = wrap(footer, 80).count("<br>") + 1 if footer else 0
+    title_lines = wrap(title, 80).count("<br>") + 1
     fig.update_layout(
         template="plotly_white",
         font={"family": FONT, "size": 14},
-        title={"text": wrap(title), "x": 0.01, "xanchor": "left", "font": {"size": 18}},
-        margin={"l": 10, "r": 20, "t": 70, "b": 90},
+        title={
+            "text": wrap(title, 80),
+            "x": 0.01,
+            "xanchor": "left",
+            "y": 0.99,
+            "yanchor": "top",
+            "yref": "container",
+            "font": {"size": 18},
+        },
+        margin={"l": 10, "r": 20, "t": 50 + 24 * title_lines, "b": 70 + 16 * lines},
         height=height,
-        legend={"orientation": "h", "y": -0.12, "x": 0},
+        legend={"orientation": "h", "y": 1.04, "yanchor": "bottom", "x": 0},
         hoverlabel={"font": {"family": FONT}},
     )
     if footer:
         fig.add_annotation(
-            text=wrap(footer, 110),
+            text=wrap(footer, 80),
             xref="paper",
             yref="paper",
             x=0,
-            y=-0.24,
+            y=0,
+            yshift=-62,
             xanchor="left",
             yanchor="top",
+            align="left",
             showarrow=False,
             font={"size": 11, "color": "#555"},
         )
@@ -271,7 +286,7 @@ def lorenz(
         )
     axis_x = "доля населения" if lang == "ru" else "population share"
     axis_y = "доля показателя" if lang == "ru" else "share of the indicator"
-    fig.update_xaxes(title=axis_x, tickformat=".0%", range=[0, 1])
+    fig.update_xaxes(title=axis_x, tickformat=".0%", range=[0, 1], constrain="domain")
     fig.update_yaxes(title=axis_y, tickformat=".0%", range=[0, 1], scaleanchor="x")
     return _layout(fig, title, footer, height=560)
 

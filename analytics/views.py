@@ -340,7 +340,11 @@ def lorenz(store: Store, selection: Selection, indicator_id: str) -> Chart:
     footer, source = _footer(
         store,
         selection,
-        meta,
+        {
+            "unit": "доли населения и показателя"
+            if lang == "ru"
+            else "shares of population and indicator"
+        },
         _sources_for(store, [indicator_id], ids),
         year_label,
         selection.weighted,
@@ -410,15 +414,21 @@ def index_table(
         if lang == "ru"
         else f"Inequality indices: {meta['name']}, {year}"
     )
+    index_unit = "безразмерные индексы" if lang == "ru" else "unitless indices"
     footer, source = _footer(
         store,
         selection,
-        meta,
+        {"unit": index_unit},
         _sources_for(store, [indicator_id], data[TERRITORY_ID].tolist()),
         year,
         selection.weighted,
     )
-    fig = charts.estimates_with_ci(table, title=title, footer=footer)
+    # Ratios (about 1–3) would squash the 0–1 indices on one axis: they are
+    # in the caption and the data, not on the chart.
+    ratios = table[table["index"].str.startswith("ratio_")]
+    fig = charts.estimates_with_ci(
+        table[~table["index"].str.startswith("ratio_")], title=title, footer=footer
+    )
     theil_row = table.set_index("index").get("estimate", pd.Series()).get("theil")
     gini_row = table.set_index("index")["estimate"].get("gini")
     if lang == "ru":
@@ -432,6 +442,8 @@ def index_table(
         caption += (
             f"; {len(data)} территорий, 95% интервалы — бутстрэп ({n_boot} повторов)."
         )
+        for row in ratios.itertuples():
+            caption += f" {row.label} = {fmt_number(row.estimate, lang, digits=2)} [{fmt_number(row.low, lang, digits=2)}; {fmt_number(row.high, lang, digits=2)}]."
         if skipped:
             caption += f" Не рассчитаны (нули в данных): {', '.join(skipped)}."
         if dropped:
@@ -447,6 +459,8 @@ def index_table(
         caption += (
             f"; {len(data)} territories, 95% bootstrap intervals ({n_boot} resamples)."
         )
+        for row in ratios.itertuples():
+            caption += f" {row.label} = {fmt_number(row.estimate, lang, digits=2)} [{fmt_number(row.low, lang, digits=2)}; {fmt_number(row.high, lang, digits=2)}]."
         if skipped:
             caption += f" Not computed (zeros in the data): {', '.join(skipped)}."
         if dropped:
@@ -465,7 +479,7 @@ def index_table(
         data=out,
         title=title,
         caption=caption,
-        unit=t("label.index", lang).lower(),
+        unit=index_unit,
         year=year,
         source=source,
         weighted=selection.weighted,
@@ -556,7 +570,7 @@ def decomposition(
     footer, source = _footer(
         store,
         selection,
-        meta,
+        {"unit": t("index.theil", lang)},
         _sources_for(store, [indicator_id], ids),
         period,
         selection.weighted,
@@ -669,7 +683,7 @@ def compare_agglomerations(
     footer, source = _footer(
         store,
         selection,
-        meta,
+        {"unit": index_word},
         _sources_for(store, [indicator_id], ids_all),
         year,
         selection.weighted,
@@ -741,7 +755,7 @@ def sigma(
     footer, source = _footer(
         store,
         selection,
-        meta,
+        {"unit": measure_word},
         _sources_for(store, [indicator_id], ids),
         period,
         selection.weighted,
@@ -894,7 +908,12 @@ def mobility(
         else f"Ranks of territories: {meta['name']}, {start} and {end}"
     )
     footer, source = _footer(
-        store, selection, meta, _sources_for(store, [indicator_id], ids), period, None
+        store,
+        selection,
+        {"unit": "место (1 — лучшее)" if lang == "ru" else "rank (1 = best)"},
+        _sources_for(store, [indicator_id], ids),
+        period,
+        None,
     )
     fig = charts.slope_chart(
         ranks, title=title, footer=footer, start=start, end=end, lang=lang
@@ -965,9 +984,11 @@ def profile_table(
                     ("Тема" if lang == "ru" else "Theme"): t(f"theme.{theme}", lang),
                     t("label.indicator", lang): name_of(info, lang),
                     t("label.unit", lang): unit_of(info, lang),
-                    t("label.value", lang): value,
-                    t("label.median", lang): median,
-                    ("к медиане" if lang == "ru" else "to median"): value / median
+                    t("label.value", lang): round(value, 2),
+                    t("label.median", lang): round(median, 2),
+                    ("к медиане" if lang == "ru" else "to median"): round(
+                        value / median, 2
+                    )
                     if median
                     else np.nan,
                     ("место" if lang == "ru" else "rank"): f"{rank} / {len(data)}",

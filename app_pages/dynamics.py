@@ -57,8 +57,6 @@ start, end = st.select_slider(
 if start == end:
     st.info(t("empty.too_few", language, need=2, have=1))
     st.stop()
-left, right = st.columns(2)
-with left:
-    show(views.beta, indicator, start, end)
-with right:
-    show(views.mobility, indicator, start, end)
+# Full width, one under the other: titles and source lines stay readable.
+show(views.beta, indicator, start, end)
+show(views.mobility, indicator, start, end)

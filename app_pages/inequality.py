@@ -31,11 +31,9 @@ def show(fn, *args) -> None:
     show_view(fn, selection, *args)
 
 
-left, right = st.columns(2)
-with left:
-    show(views.lorenz, indicator)
-with right:
-    show(views.index_table, indicator)
+# Full width, one under the other: titles and source lines stay readable.
+show(views.lorenz, indicator)
+show(views.index_table, indicator)
 
 st.subheader("Разложение индекса Тейла" if language == "ru" else "Theil decomposition")
 groupings = {
