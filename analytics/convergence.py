@@ -581,9 +581,9 @@ def rank_mobility(
         rank_start=both["value_start"]
         .rank(method="min", ascending=ascending)
         .astype(np.int64),
-        rank_end=both["value_end"].rank(method="min", ascending=ascending).astype(
-            np.int64
-        ),
+        rank_end=both["value_end"]
+        .rank(method="min", ascending=ascending)
+        .astype(np.int64),
     )
     ranks = (
         ranks.assign(rank_change=ranks["rank_start"] - ranks["rank_end"])
