@@ -220,6 +220,143 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "Скачать данные (XLSX)",
         "en": "Download the data (XLSX)",
     },
+    # boundary files and choropleth maps (analytics/geo.py, analytics/maps.py)
+    "geo.err_json": {
+        "ru": "Файл границ «{file}» — не JSON: {reason}.",
+        "en": "Boundary file «{file}» is not JSON: {reason}.",
+    },
+    "geo.err_size": {
+        "ru": "Файл границ «{file}» больше {mb} МБ: упростите геометрию "
+        "(например, mapshaper) и загрузите снова.",
+        "en": "Boundary file «{file}» is larger than {mb} MB: simplify the "
+        "geometry (e.g. with mapshaper) and upload it again.",
+    },
+    "geo.err_collection": {
+        "ru": "Файл границ «{file}» должен быть GeoJSON FeatureCollection, а в нём "
+        "«{kind}».",
+        "en": "Boundary file «{file}» must be a GeoJSON FeatureCollection; it holds "
+        "«{kind}».",
+    },
+    "geo.err_empty": {
+        "ru": "В файле границ «{file}» нет ни одного объекта (features пуст).",
+        "en": "Boundary file «{file}» has no features.",
+    },
+    "geo.err_feature": {
+        "ru": "Файл границ «{file}», объект № {index}: это не GeoJSON Feature.",
+        "en": "Boundary file «{file}», feature {index}: not a GeoJSON Feature.",
+    },
+    "geo.err_geometry": {
+        "ru": "Файл границ «{file}», объект № {index}: геометрия «{kind}», а нужен "
+        "Polygon или MultiPolygon.",
+        "en": "Boundary file «{file}», feature {index}: geometry «{kind}»; a "
+        "Polygon or MultiPolygon is needed.",
+    },
+    "geo.err_ring": {
+        "ru": "Файл границ «{file}», объект № {index}: испорченные координаты "
+        "(контур — список из хотя бы 4 точек [долгота, широта]).",
+        "en": "Boundary file «{file}», feature {index}: broken coordinates (a ring "
+        "is a list of at least 4 [longitude, latitude] points).",
+    },
+    "geo.err_projected": {
+        "ru": "Файл границ «{file}», объект № {index}: точка ({lon}, {lat}) — не "
+        "долгота и широта. Сохраните файл в WGS 84 (EPSG:4326).",
+        "en": "Boundary file «{file}», feature {index}: point ({lon}, {lat}) is not "
+        "longitude and latitude. Save the file in WGS 84 (EPSG:4326).",
+    },
+    "geo.col_feature": {"ru": "№ объекта", "en": "feature"},
+    "geo.col_key": {"ru": "ключ в файле", "en": "key in the file"},
+    "geo.method.code": {"ru": "код ОКТМО/ОКАТО", "en": "OKTMO/OKATO code"},
+    "geo.method.iso": {"ru": "код ISO 3166-2", "en": "ISO 3166-2 code"},
+    "geo.method.name": {"ru": "название", "en": "name"},
+    "geo.title": {"ru": "Границы территорий для карт", "en": "Boundaries for maps"},
+    "geo.caption": {
+        "ru": "GeoJSON FeatureCollection с полигонами регионов или муниципалитетов "
+        "(долгота/широта, WGS 84), до {mb} МБ. Объекты сопоставляются с территориями "
+        "хранилища по ОКТМО/ОКАТО, коду ISO 3166-2 (RU-MOW) или названию. С файлом "
+        "карты становятся картограммами; без него — точки в центрах. Файл хранится "
+        "рядом с хранилищем и в интернет не отправляется.",
+        "en": "A GeoJSON FeatureCollection of region or municipality polygons "
+        "(longitude/latitude, WGS 84), up to {mb} MB. Features are matched to the "
+        "store's territories by OKTMO/OKATO, ISO 3166-2 code (RU-MOW) or name. With "
+        "a file the maps become choropleths; without one they show points at the "
+        "centres. The file is kept beside the store and never sent anywhere.",
+    },
+    "geo.pick": {"ru": "Файл границ (GeoJSON)", "en": "Boundary file (GeoJSON)"},
+    "geo.save": {"ru": "Сохранить границы", "en": "Save the boundaries"},
+    "geo.saved": {
+        "ru": "Файл «{file}» сохранён: сопоставлено {matched} из {total} объектов.",
+        "en": "File «{file}» saved: {matched} of {total} features matched.",
+    },
+    "geo.none_saved": {
+        "ru": "Файлов границ нет: карты показывают точки в административных центрах.",
+        "en": "No boundary file: maps show points at the administrative centres.",
+    },
+    "geo.file_summary": {
+        "ru": "{file}: объектов {total}, сопоставлено {matched}, не сопоставлено "
+        "{unmatched} (ключ — свойство «{key}», {method}).",
+        "en": "{file}: {total} features, {matched} matched, {unmatched} unmatched "
+        "(key: property «{key}», {method}).",
+    },
+    "geo.file_nomatch": {
+        "ru": "{file}: объектов {total}, ни один не сопоставлен с территориями "
+        "хранилища.",
+        "en": "{file}: {total} features, none matched a territory of the store.",
+    },
+    "geo.unmatched": {
+        "ru": "Несопоставленные объекты «{file}»",
+        "en": "Unmatched features of «{file}»",
+    },
+    "geo.remove": {"ru": "Удалить «{file}»", "en": "Remove «{file}»"},
+    "geo.removed": {"ru": "Файл «{file}» удалён.", "en": "File «{file}» removed."},
+    "geo.points_note": {
+        "ru": "Точки — административные центры. Чтобы увидеть границы территорий, "
+        "загрузите файл GeoJSON на странице «Данные и качество».",
+        "en": "Points are administrative centres. To see the territories' "
+        "boundaries, upload a GeoJSON file on the «Data & quality» page.",
+    },
+    "geo.no_data": {"ru": "нет данных", "en": "no data"},
+    "map.typology_title": {
+        "ru": "Типы территорий на карте, {year}",
+        "en": "Types of territories on the map, {year}",
+    },
+    "map.typology_caption": {
+        "ru": "Границы из файла «{file}»: {shown} из {total} территорий "
+        "(обведены чёрным — выбранная агломерация); без границ: {missing}.",
+        "en": "Boundaries from «{file}»: {shown} of {total} territories (outlined "
+        "in black: the selected agglomeration); without a boundary: {missing}.",
+    },
+    "map.region_title": {
+        "ru": "{indicator} по регионам, {year}",
+        "en": "{indicator} by region, {year}",
+    },
+    "map.region_caption": {
+        "ru": "Значения есть у {shown} регионов из {total} на карте; серые — без "
+        "данных. Красный — хуже медианы регионов ({median}) с учётом направления "
+        "показателя, синий — лучше.",
+        "en": "{shown} of the {total} regions on the map have a value; grey: no "
+        "data. Red = worse than the regions' median ({median}), direction-aware; "
+        "blue = better.",
+    },
+    "map.region_caption_neutral": {
+        "ru": "Значения есть у {shown} регионов из {total} на карте; серые — без "
+        "данных.",
+        "en": "{shown} of the {total} regions on the map have a value; grey: no data.",
+    },
+    "map.region_pick": {"ru": "Показатель для карты", "en": "Indicator to map"},
+    "map.region_subheader": {
+        "ru": "Карта регионов",
+        "en": "Map of the regions",
+    },
+    "map.no_region_boundaries": {
+        "ru": "Карта регионов появится, когда на странице «Данные и качество» будет "
+        "загружен файл границ регионов (GeoJSON).",
+        "en": "A map of the regions appears once a boundary file of the regions "
+        "(GeoJSON) is uploaded on the «Data & quality» page.",
+    },
+    "map.no_region_data": {
+        "ru": "В хранилище нет значений по регионам за {year} год.",
+        "en": "The store has no regional values for {year}.",
+    },
 }
 
 
