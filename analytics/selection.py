@@ -19,8 +19,11 @@ which remain in the store for derivations and the data page.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from analytics.store import (
@@ -55,6 +58,84 @@ class Selection:
     year: int | None = None
     weighted: bool = True
     lang: str = "ru"
+
+
+@dataclass
+class _Index:
+    """Row positions of the observations by territory, built once per store.
+
+    Every view looks at one agglomeration (a few dozen territories) of a store
+    that can hold millions of rows; a boolean mask over all rows per question
+    costs a full scan each time. The index sorts the row positions by
+    territory once, so that the rows of any set of territories are a
+    concatenation of slices, in the store's own row order.
+    """
+
+    lookup: dict[str, int]
+    order: np.ndarray
+    bounds: np.ndarray
+    scopes: OrderedDict = field(default_factory=OrderedDict)
+    cache: dict = field(default_factory=dict)
+
+
+_INDEXES: dict[int, _Index] = {}
+_SCOPES_KEPT = 32
+
+
+def _index(store: Store) -> _Index:
+    """The store's territory index (built on first use, dropped with the store)."""
+    key = id(store)
+    found = _INDEXES.get(key)
+    if found is not None:
+        return found
+    codes, uniques = pd.factorize(store.observations[TERRITORY_ID], sort=False)
+    order = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    if (codes < 0).any():  # missing ids sort first; skip them
+        order = order[int((codes < 0).sum()) :]
+    index = _Index({str(t): i for i, t in enumerate(uniques)}, order, bounds)
+    _INDEXES[key] = index
+    weakref.finalize(store, _INDEXES.pop, key, None)
+    return index
+
+
+def rows(store: Store, territory_ids) -> pd.DataFrame:
+    """The observations of some territories, in the store's row order.
+
+    Same result as ``obs[obs.territory_id.isin(territory_ids)]`` without a
+    scan of the whole store.
+    """
+    index = _index(store)
+    codes = sorted(
+        {index.lookup[t] for t in map(str, territory_ids) if t in index.lookup}
+    )
+    if not codes:
+        return store.observations.iloc[0:0]
+    parts = [index.order[index.bounds[c] : index.bounds[c + 1]] for c in codes]
+    positions = np.sort(np.concatenate(parts))
+    return store.observations.take(positions)
+
+
+def scope(store: Store, agglomeration_id: str | None = None) -> pd.DataFrame:
+    """Observations an agglomeration's analysis needs: its members (periphery
+    included) plus every region, federal district and the country (for the
+    regional and national benchmarks). ``None``: members of every
+    agglomeration. Cached per store and agglomeration; never mutate it."""
+    index = _index(store)
+    key = agglomeration_id
+    if key in index.scopes:
+        index.scopes.move_to_end(key)
+        return index.scopes[key]
+    terr = store.territories
+    agglo = terr[AGGLOMERATION_ID].fillna("").astype(str)
+    chosen = agglo != "" if agglomeration_id is None else agglo == agglomeration_id
+    above = terr[LEVEL].isin(["country", "federal_district", "region"])
+    table = rows(store, terr.loc[chosen | above, TERRITORY_ID])
+    index.scopes[key] = table
+    if len(index.scopes) > _SCOPES_KEPT:
+        index.scopes.popitem(last=False)
+    return table
 
 
 def is_demo(store: Store) -> bool:
@@ -105,14 +186,26 @@ def members(store: Store, agglomeration_id: str) -> pd.DataFrame:
     return table.drop(columns="_order").reset_index(drop=True)
 
 
+def _rows_by_id(store: Store, table: str, key: str) -> dict[str, dict]:
+    """A store table as {id: row dict}, built once per store."""
+    cache = _index(store).cache
+    if table not in cache:
+        frame = getattr(store, table).drop_duplicates(key, keep="last")
+        cache[table] = {str(row[key]): row for row in frame.to_dict("records")}
+    return cache[table]
+
+
 def indicator_info(store: Store, indicator_id: str) -> dict:
     """The catalog row of one indicator as a dict (``KeyError`` if unknown)."""
-    table = store.indicators.set_index(INDICATOR_ID)
-    if indicator_id not in table.index:
+    rows_ = _rows_by_id(store, "indicators", INDICATOR_ID)
+    if indicator_id not in rows_:
         raise KeyError(f"Показатель {indicator_id!r} отсутствует в хранилище")
-    row = table.loc[indicator_id].to_dict()
-    row[INDICATOR_ID] = indicator_id
-    return row
+    return dict(rows_[indicator_id])
+
+
+def agglomeration_rows(store: Store) -> dict[str, dict]:
+    """The agglomerations table as {agglomeration_id: row} (once per store)."""
+    return _rows_by_id(store, "agglomerations", AGGLOMERATION_ID)
 
 
 def is_comparable(unit: str) -> bool:
@@ -136,10 +229,8 @@ def theme_indicators(
     table = ind[(ind[THEME] == theme) & ind["available"].astype(bool)]
     if comparable_only:
         table = table[table[UNIT].map(is_comparable)]
-    obs = store.observations
-    if territory_ids is not None:
-        obs = obs[obs[TERRITORY_ID].isin(territory_ids)]
-    present = set(obs[INDICATOR_ID].astype(str).unique())
+    obs = store.observations if territory_ids is None else rows(store, territory_ids)
+    present = {str(i) for i in obs[INDICATOR_ID].unique()}
     return table[table[INDICATOR_ID].isin(present)].reset_index(drop=True)
 
 
@@ -154,21 +245,46 @@ def unavailable_indicators(store: Store, theme: str) -> pd.DataFrame:
 def population(store: Store, territory_ids: list[str] | None = None) -> pd.DataFrame:
     """Population per territory and year (1 January; the annual average where
     the 1 January figure is missing). Columns territory_id, year, population."""
+    table = _population_all(store)
+    if territory_ids is not None:
+        table = table[table[TERRITORY_ID].isin(territory_ids)]
+    return table.reset_index(drop=True)
+
+
+def _population_all(store: Store) -> pd.DataFrame:
+    """Every territory's population by year, built once per store."""
+    cache = _index(store).cache
+    if "population" in cache:
+        return cache["population"]
     obs = store.observations
     obs = obs[obs[INDICATOR_ID].isin([POPULATION, POPULATION_FALLBACK])]
-    if territory_ids is not None:
-        obs = obs[obs[TERRITORY_ID].isin(territory_ids)]
     if obs.empty:
-        return pd.DataFrame(columns=[TERRITORY_ID, YEAR, POPULATION])
-    wide = obs.pivot_table(
-        index=[TERRITORY_ID, YEAR], columns=INDICATOR_ID, values=VALUE, observed=True
-    )
-    pop = wide.get(POPULATION)
-    if pop is None:
-        pop = wide[POPULATION_FALLBACK]
-    elif POPULATION_FALLBACK in wide:
-        pop = pop.fillna(wide[POPULATION_FALLBACK])
-    return pop.rename(POPULATION).dropna().reset_index()
+        table = pd.DataFrame(columns=[TERRITORY_ID, YEAR, POPULATION])
+    else:
+        wide = obs.pivot_table(
+            index=[TERRITORY_ID, YEAR],
+            columns=INDICATOR_ID,
+            values=VALUE,
+            observed=True,
+        )
+        pop = wide.get(POPULATION)
+        if pop is None:
+            pop = wide[POPULATION_FALLBACK]
+        elif POPULATION_FALLBACK in wide:
+            pop = pop.fillna(wide[POPULATION_FALLBACK])
+        table = pop.rename(POPULATION).dropna().reset_index()
+    cache["population"] = table
+    return table
+
+
+def territory_lookup(store: Store) -> pd.DataFrame:
+    """The territories table indexed by id (built once per store)."""
+    cache = _index(store).cache
+    if "territories" not in cache:
+        cache["territories"] = store.territories.drop_duplicates(
+            TERRITORY_ID
+        ).set_index(TERRITORY_ID)
+    return cache["territories"]
 
 
 def panel(
@@ -179,8 +295,8 @@ def panel(
 ) -> pd.DataFrame:
     """One indicator for some territories: territory_id, year, value, population,
     plus name_ru, name_en and role of each territory."""
-    obs = store.observations
-    mask = (obs[INDICATOR_ID] == indicator_id) & obs[TERRITORY_ID].isin(territory_ids)
+    obs = rows(store, territory_ids)
+    mask = obs[INDICATOR_ID] == indicator_id
     if years is not None:
         mask &= obs[YEAR].isin(years)
     table = obs.loc[mask, [TERRITORY_ID, YEAR, VALUE, SOURCE_ID]].copy()
@@ -188,7 +304,7 @@ def panel(
     table[YEAR] = table[YEAR].astype(int)
     pop = population(store, territory_ids)
     table = table.merge(pop, on=[TERRITORY_ID, YEAR], how="left")
-    terr = store.territories.set_index(TERRITORY_ID)
+    terr = territory_lookup(store)
     for column in (NAME_RU, NAME_EN, ROLE, LEVEL):
         table[column] = table[TERRITORY_ID].map(terr[column]).fillna("")
     return table.sort_values([YEAR, TERRITORY_ID]).reset_index(drop=True)
@@ -198,11 +314,10 @@ def years(
     store: Store, territory_ids: list[str], indicator_ids: list[str] | None = None
 ) -> list[int]:
     """Years with at least one value for the territories (and indicators)."""
-    obs = store.observations
-    mask = obs[TERRITORY_ID].isin(territory_ids)
+    obs = rows(store, territory_ids)
     if indicator_ids is not None:
-        mask &= obs[INDICATOR_ID].isin(indicator_ids)
-    return sorted(int(y) for y in obs.loc[mask, YEAR].unique())
+        obs = obs[obs[INDICATOR_ID].isin(indicator_ids)]
+    return sorted(int(y) for y in obs[YEAR].unique())
 
 
 def default_year(store: Store, territory_ids: list[str]) -> int | None:
@@ -212,9 +327,8 @@ def default_year(store: Store, territory_ids: list[str]) -> int | None:
     population figures is never the default."""
     ind = store.indicators
     theme_ids = ind.loc[ind[THEME].isin(THEMES), INDICATOR_ID]
-    obs = store.observations
-    mask = obs[TERRITORY_ID].isin(territory_ids) & obs[INDICATOR_ID].isin(theme_ids)
-    counts = obs.loc[mask].groupby(YEAR).size()
+    obs = rows(store, territory_ids)
+    counts = obs[obs[INDICATOR_ID].isin(theme_ids)].groupby(YEAR).size()
     if counts.empty:
         all_years = years(store, territory_ids)
         return all_years[-1] if all_years else None
@@ -238,8 +352,8 @@ def value_sources(
             wanted.update(
                 {formula.get("numerator"), formula.get("denominator")} - {None}
             )
-    obs = store.observations
-    mask = obs[INDICATOR_ID].isin(list(wanted)) & obs[TERRITORY_ID].isin(territory_ids)
+    obs = rows(store, territory_ids)
+    mask = obs[INDICATOR_ID].isin(list(wanted))
     return sorted(obs.loc[mask, SOURCE_ID].astype(str).unique())
 
 

@@ -51,6 +51,7 @@ from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
 
 from analytics.store import DIRECTION, INDICATOR_ID, NAME_EN, NAME_RU, THEME
 
@@ -274,20 +275,24 @@ class Typology(ClusterMixin, BaseEstimator):
         x = filled.to_numpy()
         z = (x - x.mean(axis=0)) / x.std(axis=0)
 
-        scores, fits = {}, {}
-        for k in ks:
-            fits[k] = self._cluster(z, k, self.random_state)
-            distinct = np.unique(fits[k]).size
-            scores[k] = (
-                silhouette_score(z, fits[k]) if 1 < distinct < len(z) else np.nan
-            )
-        valid = {k: v for k, v in scores.items() if not np.isnan(v)}
-        best_k = max(valid, key=lambda k: (valid[k], -k)) if valid else ks[0]
-        best = fits[best_k]
-        self.silhouette_ = pd.Series(scores, name="silhouette").rename_axis("k")
-        self.n_clusters_ = best_k
-        self.labels_ = _canonical(best)
-        self._stability(z)
+        # A typology is a few thousand rows at most: OpenMP threads cost more
+        # in synchronisation than they gain (k-means ran 10x slower with two
+        # threads on a busy 2-core machine), so every fit runs on one thread.
+        with threadpool_limits(limits=1):
+            scores, fits = {}, {}
+            for k in ks:
+                fits[k] = self._cluster(z, k, self.random_state)
+                distinct = np.unique(fits[k]).size
+                scores[k] = (
+                    silhouette_score(z, fits[k]) if 1 < distinct < len(z) else np.nan
+                )
+            valid = {k: v for k, v in scores.items() if not np.isnan(v)}
+            best_k = max(valid, key=lambda k: (valid[k], -k)) if valid else ks[0]
+            best = fits[best_k]
+            self.silhouette_ = pd.Series(scores, name="silhouette").rename_axis("k")
+            self.n_clusters_ = best_k
+            self.labels_ = _canonical(best)
+            self._stability(z)
 
         index = frame.index
         sizes = pd.Series(self.labels_).value_counts().sort_index()

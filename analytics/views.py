@@ -71,10 +71,10 @@ def _tname(row: pd.Series, lang: str) -> str:
 
 
 def agglomeration_name(store: Store, agglomeration_id: str, lang: str) -> str:
-    table = store.agglomerations.set_index("agglomeration_id")
-    if agglomeration_id not in table.index:
+    row = sel_.agglomeration_rows(store).get(agglomeration_id)
+    if row is None:
         return agglomeration_id
-    return name_of(table.loc[agglomeration_id].to_dict(), lang) or agglomeration_id
+    return name_of(row, lang) or agglomeration_id
 
 
 def _member_ids(store: Store, selection: Selection) -> list[str]:
@@ -221,12 +221,8 @@ def zscores(
     lang = selection.lang
     ids = _member_ids(store, selection)
     inds = sel_.theme_indicators(store, theme, ids)
-    obs = store.observations
-    mask = (
-        obs[TERRITORY_ID].isin(ids)
-        & obs[INDICATOR_ID].isin(inds[INDICATOR_ID])
-        & (obs[YEAR] == selection.year)
-    )
+    obs = sel_.rows(store, ids)
+    mask = obs[INDICATOR_ID].isin(inds[INDICATOR_ID]) & (obs[YEAR] == selection.year)
     wide = obs[mask].pivot_table(
         index=TERRITORY_ID, columns=INDICATOR_ID, values=VALUE, observed=True
     )
@@ -1123,7 +1119,7 @@ def gap_to_benchmark(
     meta = _meta(store, indicator_id, lang)
     try:
         table = gaps.benchmark_gaps(
-            store.observations,
+            sel_.scope(store, selection.agglomeration_id),
             store.territories,
             store.indicators,
             selection.agglomeration_id,
@@ -1219,7 +1215,7 @@ def core_periphery(store: Store, selection: Selection, indicator_id: str) -> Cha
     lang = selection.lang
     meta = _meta(store, indicator_id, lang)
     res = gaps.core_periphery_gap(
-        store.observations,
+        sel_.scope(store, selection.agglomeration_id),
         store.territories,
         store.indicators,
         selection.agglomeration_id,
@@ -1305,7 +1301,7 @@ def gap_sentences(store: Store, selection: Selection, n: int = 5) -> pd.DataFram
     """The biggest shortfalls to the agglomeration median, one sentence each."""
     lang = selection.lang
     table = gaps.biggest_gaps(
-        store.observations,
+        sel_.scope(store, selection.agglomeration_id),
         store.territories,
         store.indicators,
         selection.agglomeration_id,
@@ -1386,7 +1382,7 @@ def typology_view(
     ids = terr.loc[terr["agglomeration_id"] != "", TERRITORY_ID].tolist()
     indicator_ids = sel_.comparable_indicators(store, ids)
     matrix = composite.indicator_matrix(
-        store.observations,
+        sel_.scope(store),
         store.territories,
         store.indicators,
         None,
@@ -1404,19 +1400,17 @@ def typology_view(
     except ValueError as error:
         raise NoData(str(error)) from error
     names = model.cluster_names_["name_en" if lang == "en" else "name_ru"]
-    members = terr.set_index(TERRITORY_ID)
+    members = sel_.territory_lookup(store).reindex(model.embedding_.index)
     emb = model.embedding_.copy()
     emb["type"] = emb["cluster"].map(names)
-    emb["name"] = [_tname(members.loc[i], lang) for i in emb.index]
+    emb["name"] = [_tname(row, lang) for row in members.to_dict("records")]
     emb["agglomeration"] = [
-        agglomeration_name(store, members.loc[i, "agglomeration_id"], lang)
-        for i in emb.index
+        agglomeration_name(store, a, lang) for a in members["agglomeration_id"]
     ]
     emb["label"] = emb["name"] + " — " + emb["agglomeration"]
-    emb["highlight"] = [
-        members.loc[i, "agglomeration_id"] == selection.agglomeration_id
-        for i in emb.index
-    ]
+    emb["highlight"] = (
+        members["agglomeration_id"] == selection.agglomeration_id
+    ).to_numpy()
     year = str(selection.year)
     source = sel_.source_line(
         store, sel_.value_sources(store, indicator_ids, ids), lang
@@ -1593,7 +1587,7 @@ def album_deviants(
     if start is None or start >= selection.year:
         raise NoData(t("empty.too_few", lang, need=2, have=1))
     table = gaps.positive_deviants(
-        store.observations,
+        sel_.scope(store),
         store.territories,
         store.indicators,
         store.agglomerations,
@@ -1690,7 +1684,7 @@ def models_comparison(store: Store, selection: Selection, indicator_id: str) -> 
     meta = _meta(store, indicator_id, lang)
     try:
         res = gaps.compare_management_models(
-            store.observations,
+            sel_.scope(store),
             store.territories,
             store.indicators,
             store.agglomerations,
@@ -1789,7 +1783,7 @@ def composites(store: Store, selection: Selection) -> Chart:
     for theme in sel_.THEMES:
         try:
             res = composite.composite_index(
-                store.observations,
+                sel_.scope(store, selection.agglomeration_id),
                 store.territories,
                 store.indicators,
                 selection.agglomeration_id,
