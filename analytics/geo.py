@@ -18,7 +18,8 @@ matches most features wins (on a tie: codes, then ISO, then names):
 
 * **codes** — an 8-digit OKTMO (a municipality's ``territory_id``, or a
   subject's heading such as ``45000000``; an 11-digit OKTMO ending in ``000``
-  is cut to 8), or a subject's OKATO prefix (``45``, ``71100``, or
+  is cut to 8; a code written as a number that lost its leading zero is
+  padded, as the ETL does), or a subject's OKATO prefix (``45``, ``71100``, or
   ``45000000000``) from ``datasets/reference/regions.csv``;
 * **ISO 3166-2** — ``RU-MOW``, through the ``iso_code`` column of the same
   crosswalk;
@@ -299,6 +300,8 @@ def _code_id(value: str, key: str, known: set[str]) -> str | None:
     if not digits.isdigit():
         return None
     hint = key.lower()
+    if len(digits) in (7, 10):  # a number that lost its leading zero
+        digits = digits.zfill(len(digits) + 1)
     if len(digits) == 11 and digits.endswith("000") and "okato" not in hint:
         digits = digits[:8]
     if len(digits) == 8 and "okato" not in hint:

@@ -11,6 +11,7 @@ from analytics.etl import uploads
 from analytics.etl.writer import StoreLockedError, previous_version, restore_previous
 from analytics.i18n import t
 from analytics.store import open_store
+from app_pages import maps_ui
 from app_pages.common import demo_banner, lang, load_store, store_path
 
 store = load_store()
@@ -86,6 +87,8 @@ st.dataframe(
 
 st.subheader("Агломерации" if ru else "Agglomerations")
 st.dataframe(store.agglomerations, hide_index=True, width="stretch")
+
+maps_ui.boundaries_section(store)
 
 # ------------------------------------------------------------ new data upload
 # Text from files (names of files, territories, indicators) is only shown in

@@ -1,6 +1,7 @@
 """Inequality page: Lorenz curve, every index with its confidence interval,
 Theil decomposition between/within groups over the years, agglomerations
-side by side. UI only."""
+side by side, and a map of the regions when a boundary file is saved. UI
+only."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import streamlit as st
 from analytics import selection as sel_
 from analytics import views
 from analytics.i18n import t
+from app_pages import maps_ui
 from app_pages.common import (
     demo_banner,
     lang,
@@ -61,3 +63,5 @@ index = st.radio(
     key="compare_index",
 )
 show(views.compare_agglomerations, indicator, index)
+
+maps_ui.region_map(store, selection)

@@ -1,5 +1,6 @@
 """Typology page: types of territories (clusters) on the three themes, PCA
-scatter, type profiles, map of centres, stability. UI only."""
+scatter, type profiles, map (a choropleth when a boundary file is saved,
+else points at the centres), stability. UI only."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import streamlit as st
 
 from analytics import views
 from analytics.i18n import fmt_number, t
+from app_pages import maps_ui
 from app_pages.common import (
     demo_banner,
     lang,
@@ -76,10 +78,7 @@ c3.metric(
 
 show_chart(result.scatter)
 show_chart(result.profiles)
-if result.map is not None:
-    show_chart(result.map)
-else:
-    st.info("Нет координат для карты." if ru else "No coordinates for the map.")
+maps_ui.typology_map(store, selection, result)
 st.subheader(
     "Типы территорий выбранной агломерации"
     if ru
