@@ -35,7 +35,7 @@ import yaml
 
 from analytics.etl import indicators as indicator_catalog
 from analytics.etl.readers import SUPPORTED_SUFFIXES, LayoutError, read_file
-from analytics.etl.readers.base import ReadResult
+from analytics.etl.readers.base import ReadResult, cell_texts
 from analytics.etl.territories import REFERENCE_DIR, load_resolver
 from analytics.etl.writer import store_lock, write_version
 from analytics.store import (
@@ -220,6 +220,13 @@ def _published_key(text: str) -> str:
     return text.strip()
 
 
+def _per_value(series: pd.Series, function) -> np.ndarray:
+    """``function`` of each value of ``series``, called once per distinct
+    value (a file repeats a few hundred names and keys millions of times)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    return np.asarray([function(u) for u in uniques], dtype=object)[codes]
+
+
 def _map_records(
     result: ReadResult,
     report: FileReport,
@@ -229,17 +236,20 @@ def _map_records(
     code_names: dict[str, str],
     indicator_rows: dict,
 ) -> tuple[pd.DataFrame, list[dict]]:
-    records = result.all_records()
+    records = result.all_records(cells=False)
     rejects = [dict(r) for r in result.rejects]
     if records.empty:
         return pd.DataFrame(columns=[TERRITORY_ID, YEAR, INDICATOR_ID, VALUE]), rejects
     territory = resolver.resolve_frame(records)
-    grouping = records.territory_name.map(resolver.is_grouping) & (territory == "")
+    grouping = pd.Series(
+        _per_value(records.territory_name, resolver.is_grouping).astype(bool),
+        index=records.index,
+    ) & (territory == "")
     for label, group in records[grouping].groupby("territory_name", sort=True):
         rejects.append(
             {
                 "sheet": group.iloc[0].sheet,
-                "cell": group.iloc[0].cell,
+                "cell": cell_texts(group.iloc[:1])[0],
                 "raw_value": label,
                 "kind": "skipped",
                 "reason": f"«{label}» — экономический район, не субъект; "
@@ -260,7 +270,7 @@ def _map_records(
             rejects.append(
                 {
                     "sheet": first.sheet,
-                    "cell": first.cell,
+                    "cell": cell_texts(group.iloc[:1])[0],
                     "raw_value": label,
                     "reason": f"территория «{label}» не найдена в справочнике "
                     f"({len(group)} знач.)",
@@ -289,71 +299,93 @@ def _map_records(
         )
         if raw.code:
             row["source_codes"].add(raw.code)
-    frame_keys = records.indicator_key
-    # astype(bool): on an empty frame map() gives an object Series, which
-    # indexing would take for a list of column labels.
-    bad = frame_keys.map(lambda k: bool(mappings[k].error)).astype(bool)
+    # One mapping per distinct key, then spread over the records by its code.
+    key_codes, keys = pd.factorize(records.indicator_key, use_na_sentinel=False)
+    key_mappings = [mappings[k] for k in keys]
+    bad = np.array([bool(m.error) for m in key_mappings], dtype=bool)[key_codes]
     for key, group in records[bad].groupby("indicator_key"):
-        for rec in group.itertuples(index=False):
+        for rec, cell in zip(
+            group.itertuples(index=False), cell_texts(group), strict=True
+        ):
             rejects.append(
                 {
                     "sheet": rec.sheet,
-                    "cell": rec.cell,
+                    "cell": cell,
                     "raw_value": str(rec.value),
                     "reason": mappings[key].error,
                     "kind": "invalid",
                 }
             )
-    records = records[~bad]
-    ids = records.indicator_key.map(lambda k: mappings[k].indicator_id)
-    scale = records.indicator_key.map(lambda k: mappings[k].scale).astype(float)
+    good = ~bad
+    records = records[good]
+    key_codes = key_codes[good]
+    ids = np.array([m.indicator_id for m in key_mappings], dtype=object)[key_codes]
+    scale = np.array([m.scale for m in key_mappings], dtype=float)[key_codes]
     frame = pd.DataFrame(
         {
             TERRITORY_ID: records.territory_id.to_numpy(),
             YEAR: records.year.astype("int16").to_numpy(),
-            INDICATOR_ID: ids.to_numpy(),
-            VALUE: (records.value.astype(float) * scale).to_numpy(),
-            "cell_ref": records.cell.to_numpy(),
-            "sheet_name": records.sheet.to_numpy(),
+            INDICATOR_ID: ids,
+            VALUE: records.value.astype(float).to_numpy() * scale,
+            # the record's position, to name the cell of a value rejected below
+            "_record": np.arange(len(records)),
         }
     )
-    counts = records.indicator_key.map(
-        lambda k: mappings[k].in_catalog and mappings[k].unit in COUNT_UNITS
-    ).to_numpy(dtype=bool)
+    counts = np.array(
+        [m.in_catalog and m.unit in COUNT_UNITS for m in key_mappings], dtype=bool
+    )[key_codes]
     negative = counts & (frame[VALUE].to_numpy() < 0)
-    for rec in frame[negative].itertuples(index=False):
-        rejects.append(
-            {
-                "sheet": rec.sheet_name,
-                "cell": rec.cell_ref,
-                "raw_value": str(rec.value),
-                "reason": f"отрицательное значение {rec.value:g} для показателя-"
-                f"численности {rec.indicator_id}",
-                "kind": "invalid",
-            }
-        )
+    _reject_values(
+        rejects,
+        frame[negative],
+        records,
+        lambda rec: (
+            f"отрицательное значение {rec.value:g} для показателя-"
+            f"численности {rec.indicator_id}"
+        ),
+        "invalid",
+    )
     frame = frame[~negative].reset_index(drop=True)
     dup = frame.duplicated([TERRITORY_ID, INDICATOR_ID, YEAR], keep="first")
     if dup.any():
         first = frame[~dup].set_index([TERRITORY_ID, INDICATOR_ID, YEAR])[VALUE]
-        for rec in frame[dup].itertuples(index=False):
+
+        def repeated(rec) -> str:
             kept = first.get((rec.territory_id, rec.indicator_id, rec.year))
             same = kept is not None and np.isclose(kept, rec.value)
-            rejects.append(
-                {
-                    "sheet": rec.sheet_name,
-                    "cell": rec.cell_ref,
-                    "raw_value": str(rec.value),
-                    "reason": "повтор значения в том же файле"
-                    + ("" if same else f" с другим значением (оставлено {kept})"),
-                    "kind": "duplicate",
-                }
+            return "повтор значения в том же файле" + (
+                "" if same else f" с другим значением (оставлено {kept})"
             )
+
+        _reject_values(rejects, frame[dup], records, repeated, "duplicate")
         frame = frame[~dup]
-    frame = frame.drop(columns=["cell_ref", "sheet_name"]).assign(
-        **{SOURCE_ID: source_id}
-    )
+    frame = frame.drop(columns=["_record"]).assign(**{SOURCE_ID: source_id})
     return frame.reset_index(drop=True), rejects
+
+
+def _reject_values(
+    rejects: list[dict], values: pd.DataFrame, records: pd.DataFrame, reason, kind
+) -> None:
+    """Reject mapped values (rows of the frame :func:`_map_records` builds),
+    naming the sheet and cell of the record each came from."""
+    if values.empty:
+        return
+    source = records.iloc[values["_record"].to_numpy()]
+    for rec, sheet, cell in zip(
+        values.itertuples(index=False),
+        source["sheet"].tolist(),
+        cell_texts(source),
+        strict=True,
+    ):
+        rejects.append(
+            {
+                "sheet": sheet,
+                "cell": cell,
+                "raw_value": str(rec.value),
+                "reason": reason(rec),
+                "kind": kind,
+            }
+        )
 
 
 def _where(reject: dict) -> str:

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analytics.etl.clean import clean_label, normalize_name
@@ -181,16 +182,27 @@ class TerritoryResolver:
     def resolve_frame(self, records: pd.DataFrame) -> pd.Series:
         """Territory id for each record ('' where unmatched), resolving each
         distinct (code, name) pair once."""
-        pairs = records[["territory_code", "territory_name"]].drop_duplicates()
-        lookup = {}
-        for code, name in pairs.itertuples(index=False):
+        codes, code_values = pd.factorize(
+            records["territory_code"], use_na_sentinel=False
+        )
+        names, name_values = pd.factorize(
+            records["territory_name"], use_na_sentinel=False
+        )
+        # Distinct (code, name) pairs in order of first appearance.
+        pairs, first = pd.factorize(
+            codes.astype(np.int64) * max(len(name_values), 1) + names
+        )
+        found_ids = []
+        for pair in first:
+            code = code_values[pair // max(len(name_values), 1)]
+            name = name_values[pair % max(len(name_values), 1)]
             found = self.resolve_code(code, name) if code else None
             if found is None and name:
                 found = self.resolve_name(name)
-            lookup[(code, name)] = found or ""
-        keys = pd.MultiIndex.from_frame(records[["territory_code", "territory_name"]])
-        mapped = pd.Series(lookup)
-        return pd.Series(mapped.reindex(keys).to_numpy(), index=records.index)
+            found_ids.append(found or "")
+        return pd.Series(
+            np.asarray(found_ids, dtype=object)[pairs], index=records.index
+        )
 
     def territories(self) -> pd.DataFrame:
         """All territories: reference regions, reference municipalities and the

@@ -27,6 +27,30 @@ RECORD_COLUMNS = [
     "sheet",
     "cell",  # A1 reference, or "row N, column X" for CSV
 ]
+#: CSV readers give a record's cell as its data row (0-based; the header is
+#: line 1) and column name instead of text, and leave ``cell`` empty: 12 M
+#: cell texts would cost more time and memory than the values. Only the cells
+#: a message names are formatted (:func:`cell_texts`).
+CELL_ROW = "cell_row"
+CELL_COLUMN = "cell_column"
+
+
+def csv_cell(row: int, column: str) -> str:
+    """The cell of a CSV file as messages name it (``row`` is 0-based data)."""
+    return f"строка {row + 2}, столбец «{column}»"
+
+
+def cell_texts(records: pd.DataFrame) -> list[str]:
+    """The cell of each record as text, from ``cell`` or from the CSV row and
+    column."""
+    if CELL_ROW not in records.columns:
+        return records["cell"].tolist()
+    return [
+        csv_cell(row, column)
+        for row, column in zip(
+            records[CELL_ROW].tolist(), records[CELL_COLUMN].tolist(), strict=True
+        )
+    ]
 
 
 class LayoutError(ValueError):
@@ -58,7 +82,8 @@ class ReadResult:
 
     def add_records(self, frame: pd.DataFrame) -> None:
         if len(frame):
-            self.records.append(frame[RECORD_COLUMNS])
+            lazy = [c for c in (CELL_ROW, CELL_COLUMN) if c in frame.columns]
+            self.records.append(frame[RECORD_COLUMNS + lazy])
 
     def reject(
         self, *, sheet: str, cell: str, raw: object, reason: str, kind: str
@@ -73,10 +98,16 @@ class ReadResult:
             }
         )
 
-    def all_records(self) -> pd.DataFrame:
+    def all_records(self, *, cells: bool = True) -> pd.DataFrame:
+        """All records in one frame. With ``cells=False`` the records of a CSV
+        keep their cell as :data:`CELL_ROW` and :data:`CELL_COLUMN` (see
+        :func:`cell_texts`) instead of text in ``cell``."""
         if not self.records:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in RECORD_COLUMNS})
-        return pd.concat(self.records, ignore_index=True)
+        frame = pd.concat(self.records, ignore_index=True)
+        if cells and CELL_ROW in frame.columns:
+            frame = frame.assign(cell=cell_texts(frame))[RECORD_COLUMNS]
+        return frame
 
 
 class RecordBuilder:

@@ -29,11 +29,13 @@ import pandas as pd
 
 from analytics.etl.clean import parse_value
 from analytics.etl.readers.base import (
-    RECORD_COLUMNS,
+    CELL_COLUMN,
+    CELL_ROW,
     LayoutError,
     RawIndicator,
     ReadResult,
     _thousands,
+    csv_cell,
     max_rows,
 )
 
@@ -161,7 +163,7 @@ def _reject_cells(
         parsed = parse_value(value)
         result.reject(
             sheet="",
-            cell=f"строка {row + 2}, столбец «{column}»",
+            cell=csv_cell(row, column),
             raw=value,
             reason=parsed.reason,
             kind=parsed.kind,
@@ -226,8 +228,8 @@ def read_panel(
     names = (
         frame[name_col].str.strip() if name_col else pd.Series("", index=frame.index)
     )
-    keep = pd.Series(~bad_year, index=frame.index)
-    for column in code_cols + extra:
+    value_cols = code_cols + extra
+    for column in value_cols:
         key = f"bdmo:{column}"
         unit = named_columns.get(column, "")
         result.indicators.setdefault(
@@ -236,23 +238,39 @@ def read_panel(
                 key=key, name_ru=column, unit=unit, code=column, source_kind="bdmo"
             ),
         )
-        raw = frame[column][keep]
-        values, ok = parse_values(raw)
-        rows = np.flatnonzero(keep.to_numpy())
-        result.add_records(
-            pd.DataFrame(
-                {
-                    "territory_name": names[keep].to_numpy()[ok],
-                    "territory_code": codes[keep].to_numpy()[ok],
-                    "indicator_key": key,
-                    "year": years[keep].to_numpy()[ok].astype(int),
-                    "value": values[ok],
-                    "sheet": "",
-                    "cell": [f"строка {r + 2}, столбец «{column}»" for r in rows[ok]],
-                }
-            )
+    if not value_cols:
+        return sum(len(r) for r in result.records)
+    # All value columns at once, column after column (the order of records
+    # and rejects): one parse instead of a pandas round per column.
+    rows = np.flatnonzero(~bad_year)
+    raw = pd.concat(
+        [frame[column].iloc[rows] for column in value_cols], ignore_index=True
+    )
+    values, ok = parse_values(raw)
+    column_of = np.repeat(np.arange(len(value_cols)), len(rows))
+    row_of = np.tile(rows, len(value_cols))
+    columns = np.array(value_cols, dtype=object)
+    at = row_of[ok]
+    result.add_records(
+        pd.DataFrame(
+            {
+                "territory_name": names.to_numpy()[at],
+                "territory_code": codes.to_numpy()[at],
+                "indicator_key": np.array(
+                    [f"bdmo:{c}" for c in value_cols], dtype=object
+                )[column_of[ok]],
+                "year": years.to_numpy()[at].astype(int),
+                "value": values[ok],
+                "sheet": "",
+                "cell": "",
+                CELL_ROW: at,
+                CELL_COLUMN: columns[column_of[ok]],
+            }
         )
-        _reject_cells(result, raw[~ok], rows[~ok], column)
+    )
+    _reject_cells(
+        result, raw[~ok], row_of[~ok], pd.Series(columns[column_of[~ok]], dtype=object)
+    )
     return sum(len(r) for r in result.records)
 
 
@@ -301,9 +319,11 @@ def read_tidy(frame: pd.DataFrame, result: ReadResult) -> int:
                 "year": years.to_numpy()[ok].astype(int),
                 "value": values[ok],
                 "sheet": "",
-                "cell": [f"строка {r + 2}, столбец «{value_col}»" for r in rows[ok]],
+                "cell": "",
+                CELL_ROW: rows[ok],
+                CELL_COLUMN: value_col,
             }
-        )[RECORD_COLUMNS]
+        )
     )
     failed = ~ok & ~bad_year
     _reject_cells(result, frame[value_col][failed], rows[failed], value_col)
