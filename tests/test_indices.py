@@ -628,6 +628,16 @@ def test_summarize_equals_scalar_functions_per_group(weight: str | None) -> None
     assert (table["n"] == 0).any() and (table["n"] == 1).any()
 
 
+def test_summarize_unweighted_path_equals_weights_of_one() -> None:
+    # the unweighted fast path and the weighted path with every weight 1
+    df = random_long_table(seed=3).assign(one=1.0)
+    by = ["indicator", "year", "agglomeration"]
+    plain = summarize(df, value="value", by=by)
+    ones = summarize(df, value="value", weight="one", by=by)
+    for name in INDEX_COLUMNS:
+        np.testing.assert_allclose(plain[name], ones[name], rtol=1e-12, atol=1e-14)
+
+
 def test_summarize_agrees_with_looping_pysal_on_unweighted_groups() -> None:
     from inequality.atkinson import atkinson as pysal_atkinson
     from inequality.gini import Gini
