@@ -18,7 +18,13 @@ from app_pages.common import (
     year_choices,
 )
 
-st.set_page_config(page_title="Неравенство территорий агломераций", layout="wide")
+# A local favicon: without one Streamlit turns the page's material icon into
+# a favicon fetched from a font CDN, and the app must work offline.
+st.set_page_config(
+    page_title="Неравенство территорий агломераций",
+    page_icon=str(Path(__file__).with_name("assets") / "favicon.png"),
+    layout="wide",
+)
 
 PAGES = [
     ("overview", "app_pages/overview.py", ":material/location_city:"),

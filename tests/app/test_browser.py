@@ -119,6 +119,15 @@ def test_every_page_renders_in_the_browser(app_url):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # The app must work offline: nothing may leave the machine (map
+        # files, fonts, favicons from a CDN).
+        outside: list[str] = []
+        page.on(
+            "request",
+            lambda req: None
+            if req.url.startswith((app_url, "data:", "blob:"))
+            else outside.append(req.url),
+        )
         for lang in ("ru", "en"):
             for name in PAGES:
                 path = "" if name == "overview" else name
@@ -150,3 +159,4 @@ def test_every_page_renders_in_the_browser(app_url):
         assert "Agglomeration overview" in page.inner_text("h1")
         browser.close()
     assert not errors, errors
+    assert not outside, f"requests left the machine: {sorted(set(outside))[:5]}"
