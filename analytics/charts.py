@@ -101,6 +101,10 @@ def _layout(fig: go.Figure, title: str, footer: str, *, height: int = 520) -> go
             "yanchor": "top",
             "yref": "container",
             "font": {"size": 18},
+            # plotly centres a multi-line title on the anchor line whatever
+            # ``yanchor`` says: the first lines went off the image. Push it
+            # down by half a line (~12 px at 18 px) per extra line.
+            "pad": {"t": 12 * (title_lines - 1)},
         },
         margin={"l": 10, "r": 20, "t": 50 + 24 * title_lines, "b": 70 + 16 * lines},
         height=height,
@@ -198,7 +202,7 @@ def gap_bars(
     fig.update_yaxes(
         categoryorder="array", categoryarray=data[name].tolist(), title=None
     )
-    fig.update_xaxes(title=unit)
+    fig.update_xaxes(title=t("axis.shortfall", lang, unit=unit))
     return _layout(fig, title, footer, height=max(380, 26 * len(data) + 180))
 
 

@@ -152,6 +152,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "weighted.false": {"ru": "без взвешивания", "en": "unweighted"},
     # generic labels
     "label.territory": {"ru": "Территория", "en": "Territory"},
+    "axis.shortfall": {
+        "ru": "← впереди ориентира · недостаёт до ориентира, {unit} · отстаёт →",
+        "en": "← ahead of the benchmark · shortfall, {unit} · behind →",
+    },
     "label.role": {"ru": "Роль", "en": "Role"},
     "label.value": {"ru": "Значение", "en": "Value"},
     "label.year": {"ru": "Год", "en": "Year"},

@@ -302,9 +302,6 @@ def choropleth(
         }
     fig.update_layout(geo=_geo_layout(frame), dragmode=False)
     fig = _layout(fig, title, footer, height=height)
-    # charts._layout anchors the title's top at 99 % of the figure, which
-    # clips the first line of a two-line title; a pixel pad keeps it inside
-    fig.update_layout(title={"pad": {"t": 12}}, margin={"t": fig.layout.margin.t + 12})
     return fig
 
 
