@@ -430,9 +430,15 @@ def derive(observations: pd.DataFrame, catalog) -> pd.DataFrame:
     out = []
     key = [TERRITORY_ID, YEAR]
     published = set(observations[INDICATOR_ID].astype(str).unique())
+    formulas = [e for e in catalog.entries.values() if e.formula]
+    # Only the formulas' inputs and outputs are looked at (not all indicators).
+    needed = {e.id for e in formulas} | {
+        e.formula[part] for e in formulas for part in ("numerator", "denominator")
+    }
+    inputs = observations[observations[INDICATOR_ID].isin(needed)]
     by_indicator = {
         name: group.drop_duplicates(key, keep="last").set_index(key)[VALUE]
-        for name, group in observations.groupby(INDICATOR_ID, observed=True)
+        for name, group in inputs.groupby(INDICATOR_ID, observed=True)
     }
     for entry in catalog.entries.values():
         if not entry.formula:

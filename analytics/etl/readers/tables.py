@@ -65,14 +65,19 @@ _SYNONYMS = {
 
 def decode(data: bytes, path: Path) -> str:
     """Bytes of a text file as str: UTF-8 (BOM or not), else cp1251."""
+    return _decode(data, path)[0]
+
+
+def _decode(data: bytes, path: Path) -> tuple[str, str]:
+    """The text and the encoding it was decoded with."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
+        return data[3:].decode("utf-8"), "utf-8-sig"
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("cp1251")
+        return data.decode("cp1251"), "cp1251"
     except UnicodeDecodeError as error:
         raise LayoutError(
             f"{path.name}: кодировка не распознана (ни UTF-8, ни cp1251)"
@@ -96,7 +101,8 @@ def _find(columns: list[str], role: str) -> str | None:
 
 
 def read_frame(path: Path) -> pd.DataFrame:
-    text_data = decode(path.read_bytes(), path)
+    data = path.read_bytes()
+    text_data, encoding = _decode(data, path)
     if not text_data.strip():
         raise LayoutError(f"{path.name}: файл пуст")
     if "\x00" in text_data:
@@ -108,8 +114,13 @@ def read_frame(path: Path) -> pd.DataFrame:
             f"{_thousands(max_rows())}"
         )
     delimiter = sniff_delimiter(text_data[:20000])
+    # The parser reads the bytes (a str would be encoded back to UTF-8 first).
     frame = pd.read_csv(
-        io.StringIO(text_data), sep=delimiter, dtype=str, keep_default_na=False
+        io.BytesIO(data),
+        sep=delimiter,
+        dtype=str,
+        keep_default_na=False,
+        encoding=encoding,
     )
     frame.columns = [str(c).strip() for c in frame.columns]
     unnamed = [c for c in frame.columns if c == "" or c.startswith("Unnamed")]
@@ -201,6 +212,12 @@ def _oktmo(series: pd.Series) -> pd.Series:
     return digits.where(~digits.str.fullmatch(r"\d{7}"), "0" + digits)
 
 
+def _objects(values: np.ndarray) -> pd.Series:
+    """Python strings as an object column: a DataFrame would convert them to
+    Arrow strings, which costs more than everything else a panel needs."""
+    return pd.Series(values, dtype=object, copy=False)
+
+
 def read_panel(
     frame: pd.DataFrame, result: ReadResult, named_columns: dict[str, str]
 ) -> int:
@@ -254,17 +271,19 @@ def read_panel(
     result.add_records(
         pd.DataFrame(
             {
-                "territory_name": names.to_numpy()[at],
-                "territory_code": codes.to_numpy()[at],
-                "indicator_key": np.array(
-                    [f"bdmo:{c}" for c in value_cols], dtype=object
-                )[column_of[ok]],
+                "territory_name": _objects(names.to_numpy()[at]),
+                "territory_code": _objects(codes.to_numpy()[at]),
+                "indicator_key": _objects(
+                    np.array([f"bdmo:{c}" for c in value_cols], dtype=object)[
+                        column_of[ok]
+                    ]
+                ),
                 "year": years.to_numpy()[at].astype(int),
                 "value": values[ok],
                 "sheet": "",
                 "cell": "",
                 CELL_ROW: at,
-                CELL_COLUMN: columns[column_of[ok]],
+                CELL_COLUMN: _objects(columns[column_of[ok]]),
             }
         )
     )
@@ -292,7 +311,8 @@ def read_tidy(frame: pd.DataFrame, result: ReadResult) -> int:
     )
     indicators = frame[indicator_col].str.strip()
     keys = "tidy:" + indicators + "|" + units
-    for key, name, unit in set(zip(keys, indicators, units, strict=True)):
+    triples = pd.DataFrame({"key": keys, "name": indicators, "unit": units})
+    for key, name, unit in triples.drop_duplicates().itertuples(index=False):
         kind = "bdmo" if BDMO_CODE.match(name) else "tidy"
         result.indicators.setdefault(
             key,
