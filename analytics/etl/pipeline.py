@@ -709,15 +709,13 @@ def _run_locked(files, store, report, on_progress, now, pins=frozenset()) -> Etl
     if unchanged:
         report.version = live.name
         report.changed = False
-        report.derived = int(
-            (read_observations(live)[SOURCE_ID] == DERIVED_SOURCE).sum()
-        )
+        report.derived = len(read_observations(live, [DERIVED_SOURCE]))
         return report
 
     reused_frames = []
     if live is not None and reused:
-        all_old = read_observations(live)
-        reused_frames = [all_old[all_old[SOURCE_ID].isin(reused)]]
+        # only the partitions kept (a partition holds one source's values)
+        reused_frames = [read_observations(live, set(reused), categorical=False)]
     observations = (
         pd.concat([*reused_frames, *new_partitions.values()], ignore_index=True)
         if (reused_frames or new_partitions)
