@@ -134,6 +134,16 @@ def _role_label(role: str, lang: str) -> str:
     )
 
 
+def territory_ids(part: pd.DataFrame) -> np.ndarray | None:
+    """Territory ids of the rows (a ``territory_id`` column or index), carried
+    as ``customdata`` so that the app can open a clicked territory's profile."""
+    if "territory_id" in part.columns:
+        return part["territory_id"].astype(str).to_numpy()
+    if part.index.name == "territory_id":
+        return part.index.astype(str).to_numpy()
+    return None
+
+
 def ranking_bars(
     df: pd.DataFrame,
     *,
@@ -158,6 +168,7 @@ def ranking_bars(
             orientation="h",
             name=_role_label(role_id, lang),
             marker_color=ROLE_COLOURS.get(role_id, "#999"),
+            customdata=territory_ids(part),
             hovertemplate="%{y}: %{x:,.4~g} " + unit + "<extra></extra>",
         )
     if median is not None and not math.isnan(median):
@@ -194,6 +205,7 @@ def gap_bars(
             x=data[gap],
             orientation="h",
             marker_color=colours,
+            customdata=territory_ids(data),
             hovertemplate="%{y}: %{x:,.4~g} " + unit + "<extra></extra>",
             showlegend=False,
         )
@@ -549,6 +561,7 @@ def scatter_points(
                 else "circle",
             },
             text=part[text],
+            customdata=territory_ids(part),
             hovertemplate="%{text}<extra>" + str(key) + "</extra>",
         )
     fig.update_xaxes(title=x_title)

@@ -152,6 +152,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "weighted.false": {"ru": "без взвешивания", "en": "unweighted"},
     # generic labels
     "label.territory": {"ru": "Территория", "en": "Territory"},
+    "hint.click_profile": {
+        "ru": "Щелчок по территории на графике открывает её профиль.",
+        "en": "Click a territory on the chart to open its profile.",
+    },
     "axis.shortfall": {
         "ru": "← впереди ориентира · недостаёт до ориентира, {unit} · отстаёт →",
         "en": "← ahead of the benchmark · shortfall, {unit} · behind →",

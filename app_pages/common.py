@@ -133,10 +133,74 @@ def _export_module():
     return export
 
 
+PROFILE_PAGE = "app_pages/profile.py"
+
+
+def clicked_territory(event, agglomeration_of: dict[str, str]) -> str | None:
+    """The agglomeration territory behind the first clicked point of a plotly
+    selection event: its ``customdata`` (bars, scatter) or ``location``
+    (choropleth). Anything else (a region polygon, a missing id) is None.
+
+    >>> clicked_territory({"selection": {"points": [{"customdata": ["01701000"]}]}},
+    ...                   {"01701000": "barnaul"})
+    '01701000'
+    >>> clicked_territory({"selection": {"points": [{"location": "RU-ALT"}]}},
+    ...                   {"01701000": "barnaul"}) is None
+    True
+    """
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return None
+    for point in points or []:
+        data = point.get("customdata")
+        if isinstance(data, list | tuple):
+            data = data[0] if data else None
+        for candidate in (point.get("location"), data):
+            if isinstance(candidate, str) and agglomeration_of.get(candidate):
+                return candidate
+    return None
+
+
+def _open_profile(key: str, agglomeration_of: dict[str, str]) -> None:
+    """Callback of a chart click: select the territory (and its agglomeration)
+    before the script runs, then :func:`show_chart` moves to the profile."""
+    territory = clicked_territory(st.session_state.get(key), agglomeration_of)
+    if territory is None:
+        return
+    st.session_state["agg"] = agglomeration_of[territory]
+    st.session_state["territory"] = territory
+    st.session_state["_open_profile"] = True
+
+
+def _territory_chart(chart: Chart) -> bool:
+    """Whether the chart's points carry territory ids (clickable to a profile)."""
+    return any(
+        getattr(trace, "customdata", None) is not None
+        or (trace.type == "choropleth" and getattr(trace, "locations", None))
+        for trace in chart.figure.data
+    )
+
+
 def show_chart(chart: Chart, *, key: str | None = None) -> None:
-    """Draw a chart with its caption, footer and download buttons."""
+    """Draw a chart with its caption, footer and download buttons. On charts
+    of territories a click opens the clicked territory's profile."""
     key = key or chart.key
-    st.plotly_chart(chart.figure, width="stretch", key=f"fig_{key}")
+    if _territory_chart(chart) and current_selection() is not None:
+        terr = sel_.territory_lookup(load_store())["agglomeration_id"]
+        agglomeration_of = terr[terr.fillna("").astype(str) != ""].astype(str).to_dict()
+        st.plotly_chart(
+            chart.figure,
+            width="stretch",
+            key=f"fig_{key}",
+            on_select=lambda: _open_profile(f"fig_{key}", agglomeration_of),
+            selection_mode="points",
+        )
+        if st.session_state.pop("_open_profile", False):
+            st.switch_page(PROFILE_PAGE)
+        st.caption(t("hint.click_profile", lang()))
+    else:
+        st.plotly_chart(chart.figure, width="stretch", key=f"fig_{key}")
     if chart.caption:
         st.markdown(f"**{_escape(chart.caption)}**")
     download_buttons(chart, key=key)

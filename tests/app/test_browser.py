@@ -153,6 +153,21 @@ def test_every_page_renders_in_the_browser(app_url):
         )
         assert "agg=" in page.url
         page.screenshot(path=str(SHOTS / "ru_overview_switched.png"), full_page=True)
+        # Click a territory's bar: its profile opens.
+        page.goto(f"{app_url}/finance?lang=ru")
+        _settle(page)
+        bar = page.locator(".js-plotly-plot .bars .point path").first
+        bar.evaluate("e => e.scrollIntoView({block: 'center'})")
+        box = bar.bounding_box()  # plotly's drag layer takes the events
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(300)
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        _settle(page)
+        assert "/profile" in page.url, page.url
+        assert "Профиль территории" in page.inner_text("h1")
+        page.screenshot(path=str(SHOTS / "ru_profile_clicked.png"), full_page=True)
+        page.goto(f"{app_url}/?lang=ru")
+        _settle(page)
         # Switch the language with the sidebar radio.
         page.get_by_text("English").click()
         _settle(page)
