@@ -100,21 +100,37 @@ def _index(store: Store) -> _Index:
     return index
 
 
+def _remember(store: Store, key: tuple, compute):
+    """A per-store memo of recent slices (least recently used dropped)."""
+    memo = _index(store).scopes
+    if key in memo:
+        memo.move_to_end(key)
+        return memo[key]
+    value = compute()
+    memo[key] = value
+    if len(memo) > _SCOPES_KEPT:
+        memo.popitem(last=False)
+    return value
+
+
 def rows(store: Store, territory_ids) -> pd.DataFrame:
     """The observations of some territories, in the store's row order.
 
     Same result as ``obs[obs.territory_id.isin(territory_ids)]`` without a
-    scan of the whole store.
+    scan of the whole store; recent slices are kept (never mutate them).
     """
     index = _index(store)
-    codes = sorted(
-        {index.lookup[t] for t in map(str, territory_ids) if t in index.lookup}
+    codes = tuple(
+        sorted({index.lookup[t] for t in map(str, territory_ids) if t in index.lookup})
     )
     if not codes:
         return store.observations.iloc[0:0]
-    parts = [index.order[index.bounds[c] : index.bounds[c + 1]] for c in codes]
-    positions = np.sort(np.concatenate(parts))
-    return store.observations.take(positions)
+
+    def take() -> pd.DataFrame:
+        parts = [index.order[index.bounds[c] : index.bounds[c + 1]] for c in codes]
+        return store.observations.take(np.sort(np.concatenate(parts)))
+
+    return _remember(store, ("rows", codes), take)
 
 
 def scope(store: Store, agglomeration_id: str | None = None) -> pd.DataFrame:
@@ -122,20 +138,11 @@ def scope(store: Store, agglomeration_id: str | None = None) -> pd.DataFrame:
     included) plus every region, federal district and the country (for the
     regional and national benchmarks). ``None``: members of every
     agglomeration. Cached per store and agglomeration; never mutate it."""
-    index = _index(store)
-    key = agglomeration_id
-    if key in index.scopes:
-        index.scopes.move_to_end(key)
-        return index.scopes[key]
     terr = store.territories
     agglo = terr[AGGLOMERATION_ID].fillna("").astype(str)
     chosen = agglo != "" if agglomeration_id is None else agglo == agglomeration_id
     above = terr[LEVEL].isin(["country", "federal_district", "region"])
-    table = rows(store, terr.loc[chosen | above, TERRITORY_ID])
-    index.scopes[key] = table
-    if len(index.scopes) > _SCOPES_KEPT:
-        index.scopes.popitem(last=False)
-    return table
+    return rows(store, terr.loc[chosen | above, TERRITORY_ID])
 
 
 def is_demo(store: Store) -> bool:
@@ -229,9 +236,26 @@ def theme_indicators(
     table = ind[(ind[THEME] == theme) & ind["available"].astype(bool)]
     if comparable_only:
         table = table[table[UNIT].map(is_comparable)]
-    obs = store.observations if territory_ids is None else rows(store, territory_ids)
-    present = {str(i) for i in obs[INDICATOR_ID].unique()}
+    present = _present_indicators(store, territory_ids)
     return table[table[INDICATOR_ID].isin(present)].reset_index(drop=True)
+
+
+def _present_indicators(store: Store, territory_ids) -> frozenset[str]:
+    """Indicator ids with at least one row for the territories (memoised)."""
+    if territory_ids is None:
+        return _remember(
+            store,
+            ("present", None),
+            lambda: frozenset(
+                str(i) for i in store.observations[INDICATOR_ID].unique()
+            ),
+        )
+    ids = tuple(sorted(map(str, territory_ids)))
+    return _remember(
+        store,
+        ("present", ids),
+        lambda: frozenset(str(i) for i in rows(store, ids)[INDICATOR_ID].unique()),
+    )
 
 
 def unavailable_indicators(store: Store, theme: str) -> pd.DataFrame:
