@@ -186,12 +186,15 @@ def _parse_years(
 ) -> tuple[pd.Series, np.ndarray]:
     """Years of a column and the mask of rows whose year is not a year
     (1900–2100); each such row is rejected with its cell."""
-    years = pd.to_numeric(frame[year_col].str.strip(), errors="coerce")
+    # A column repeats a few years: each distinct text is parsed once.
+    codes, texts = pd.factorize(frame[year_col], use_na_sentinel=False)
+    parsed = pd.to_numeric(pd.Series(texts).str.strip(), errors="coerce")
+    years = pd.Series(parsed.to_numpy()[codes], index=frame.index)
     bad = (years.isna() | (years % 1 != 0) | (years < 1900) | (years > 2100)).to_numpy()
     for i in np.flatnonzero(bad):
         result.reject(
             sheet="",
-            cell=f"строка {i + 2}, столбец «{year_col}»",
+            cell=csv_cell(i, year_col),
             raw=frame[year_col].iat[i],
             reason="год не распознан",
             kind="invalid",
@@ -333,9 +336,10 @@ def read_tidy(frame: pd.DataFrame, result: ReadResult) -> int:
     result.add_records(
         pd.DataFrame(
             {
-                "territory_name": names.to_numpy()[ok],
-                "territory_code": codes.to_numpy()[ok],
-                "indicator_key": keys.to_numpy()[ok],
+                # filtered as they are (Arrow strings, no Python objects)
+                "territory_name": names[ok].reset_index(drop=True),
+                "territory_code": codes[ok].reset_index(drop=True),
+                "indicator_key": keys[ok].reset_index(drop=True),
                 "year": years.to_numpy()[ok].astype(int),
                 "value": values[ok],
                 "sheet": "",
