@@ -22,8 +22,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 # Column names of the data contract: pages and analytics use these constants.
@@ -184,13 +186,46 @@ def read_observations(
     return frame
 
 
+def _codes(column: pd.Series) -> np.ndarray:
+    """Integer codes of a column's values (categorical codes, or Arrow's
+    dictionary encoding, twice as fast as ``pd.factorize`` on strings)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy().astype(np.int64)
+    values = pa.array(column.array)  # Arrow-backed strings: no copy
+    if isinstance(values, pa.Array):
+        values = pa.chunked_array([values])
+    encoded = pc.dictionary_encode(values)
+    return np.concatenate(
+        [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
+    ).astype(np.int64)
+
+
+def _has_duplicate_keys(observations: pd.DataFrame) -> bool:
+    """Whether a territory-indicator-year appears twice (two files publish it).
+
+    ``DataFrame.duplicated`` hashes three columns of 12 M rows (1.6 s at full
+    scale); the keys packed into one integer and counted take a fraction.
+    """
+    territory = _codes(observations[TERRITORY_ID])
+    indicator = _codes(observations[INDICATOR_ID])
+    year = observations[YEAR].to_numpy().astype(np.int64)
+    year -= year.min()
+    n_indicators, n_years = int(indicator.max()) + 1, int(year.max()) + 1
+    packed = (territory * n_indicators + indicator) * n_years + year
+    size = (int(territory.max()) + 1) * n_indicators * n_years
+    if size <= 4 * len(packed) + 1_000_000:
+        return bool(np.bincount(packed, minlength=size).max() > 1)
+    packed.sort()
+    return bool((packed[1:] == packed[:-1]).any())
+
+
 def _resolve_conflicts(
     observations: pd.DataFrame, sources: pd.DataFrame
 ) -> pd.DataFrame:
     """Keep one value per territory, indicator and year: the source with the
     highest priority wins (the ETL sets priorities; see DESIGN.md)."""
     key = [TERRITORY_ID, INDICATOR_ID, YEAR]
-    if observations.empty or not observations.duplicated(key).any():
+    if observations.empty or not _has_duplicate_keys(observations):
         return observations
     priority = dict(zip(sources[SOURCE_ID], sources["priority"], strict=True))
     ranked = observations.assign(_p=observations[SOURCE_ID].map(priority).fillna(-1))
