@@ -153,14 +153,10 @@ def current_version_dir(path: Path) -> Path | None:
 
 
 def read_observations(
-    version_dir: Path,
-    sources: Iterable[str] | None = None,
-    *,
-    categorical: bool = True,
+    version_dir: Path, sources: Iterable[str] | None = None
 ) -> pd.DataFrame:
     """All observations of a version, or only the partitions of ``sources``
-    (source ids; a rerun of the ETL reads only the partitions it keeps).
-    ``indicator_id`` is categorical unless ``categorical=False`` (strings)."""
+    (source ids; a rerun of the ETL reads only the partitions it keeps)."""
     files = sorted((version_dir / "observations").glob("*.parquet"))
     if sources is not None:
         wanted = {f"{s}.parquet" for s in sources}
@@ -170,17 +166,13 @@ def read_observations(
             {
                 TERRITORY_ID: pd.Series(dtype=str),
                 YEAR: pd.Series(dtype="int16"),
-                INDICATOR_ID: pd.Series(dtype="category" if categorical else str),
+                INDICATOR_ID: pd.Series(dtype="category"),
                 VALUE: pd.Series(dtype=float),
                 SOURCE_ID: pd.Series(dtype=str),
             }
         )
     tables = [pq.read_table(f, schema=OBSERVATION_SCHEMA) for f in files]
     table = pa.concat_tables(tables).unify_dictionaries()
-    if not categorical:
-        index = table.schema.get_field_index(INDICATOR_ID)
-        column = table.column(index).cast(pa.string())
-        return table.set_column(index, INDICATOR_ID, column).to_pandas()
     frame = table.to_pandas()
     frame[INDICATOR_ID] = frame[INDICATOR_ID].astype("category")
     return frame

@@ -430,7 +430,7 @@ def derive(observations: pd.DataFrame, catalog) -> pd.DataFrame:
     """Indicators with a catalog formula, where the inputs exist."""
     out = []
     key = [TERRITORY_ID, YEAR]
-    published = set(observations[INDICATOR_ID].astype(str).unique())
+    published = {str(i) for i in observations[INDICATOR_ID].unique()}
     formulas = [e for e in catalog.entries.values() if e.formula]
     # Only the formulas' inputs and outputs are looked at (not all indicators).
     needed = {e.id for e in formulas} | {
@@ -713,16 +713,27 @@ def _run_locked(files, store, report, on_progress, now, pins=frozenset()) -> Etl
         report.derived = len(read_observations(live, [DERIVED_SOURCE]))
         return report
 
-    reused_frames = []
+    frames = list(new_partitions.values())
     if live is not None and reused:
-        # only the partitions kept (a partition holds one source's values)
-        reused_frames = [read_observations(live, set(reused), categorical=False)]
+        # Only the partitions kept (a partition holds one source's values).
+        # Their indicator ids stay categorical (12 M strings are not built);
+        # the new partitions take the same categories, so the concat keeps them.
+        kept = read_observations(live, set(reused))
+        ids = set(kept[INDICATOR_ID].cat.categories)
+        for frame in frames:
+            ids |= set(frame[INDICATOR_ID].unique())
+        dtype = pd.CategoricalDtype(sorted(ids))
+        frames = [
+            f.assign(**{INDICATOR_ID: f[INDICATOR_ID].astype(dtype)})
+            for f in [kept, *frames]
+        ]
     observations = (
-        pd.concat([*reused_frames, *new_partitions.values()], ignore_index=True)
-        if (reused_frames or new_partitions)
+        pd.concat(frames, ignore_index=True)
+        if frames
         else pd.DataFrame(columns=[TERRITORY_ID, YEAR, INDICATOR_ID, VALUE, SOURCE_ID])
     )
-    observations[INDICATOR_ID] = observations[INDICATOR_ID].astype(str)
+    if not isinstance(observations[INDICATOR_ID].dtype, pd.CategoricalDtype):
+        observations[INDICATOR_ID] = observations[INDICATOR_ID].astype(str)
     report.conflicts, report.conflict_examples = _conflicts(observations, sources)
     derived = derive(observations, catalog)
     report.derived = len(derived)
@@ -816,6 +827,9 @@ def _conflicts(observations: pd.DataFrame, sources: pd.DataFrame) -> tuple[int, 
     dup = observations[observations.duplicated(key, keep=False)]
     if dup.empty:
         return 0, []
+    # Strings, as in a first run: a categorical id would order the examples
+    # by its categories.
+    dup = dup.astype({INDICATOR_ID: str})
     spread = dup.groupby(key, observed=True)[VALUE].agg(["min", "max"])
     differ = spread[~np.isclose(spread["min"], spread["max"])]
     if differ.empty:
