@@ -79,7 +79,7 @@ class _Index:
 
 
 _INDEXES: dict[int, _Index] = {}
-_SCOPES_KEPT = 32
+_SCOPES_KEPT = 128
 
 
 def _index(store: Store) -> _Index:
@@ -100,7 +100,7 @@ def _index(store: Store) -> _Index:
     return index
 
 
-def _remember(store: Store, key: tuple, compute):
+def remember(store: Store, key: tuple, compute):
     """A per-store memo of recent slices (least recently used dropped)."""
     memo = _index(store).scopes
     if key in memo:
@@ -130,7 +130,7 @@ def rows(store: Store, territory_ids) -> pd.DataFrame:
         parts = [index.order[index.bounds[c] : index.bounds[c + 1]] for c in codes]
         return store.observations.take(np.sort(np.concatenate(parts)))
 
-    return _remember(store, ("rows", codes), take)
+    return remember(store, ("rows", codes), take)
 
 
 def scope(store: Store, agglomeration_id: str | None = None) -> pd.DataFrame:
@@ -243,7 +243,7 @@ def theme_indicators(
 def _present_indicators(store: Store, territory_ids) -> frozenset[str]:
     """Indicator ids with at least one row for the territories (memoised)."""
     if territory_ids is None:
-        return _remember(
+        return remember(
             store,
             ("present", None),
             lambda: frozenset(
@@ -251,7 +251,7 @@ def _present_indicators(store: Store, territory_ids) -> frozenset[str]:
             ),
         )
     ids = tuple(sorted(map(str, territory_ids)))
-    return _remember(
+    return remember(
         store,
         ("present", ids),
         lambda: frozenset(str(i) for i in rows(store, ids)[INDICATOR_ID].unique()),
@@ -318,7 +318,25 @@ def panel(
     years: list[int] | None = None,
 ) -> pd.DataFrame:
     """One indicator for some territories: territory_id, year, value, population,
-    plus name_ru, name_en and role of each territory."""
+    plus name_ru, name_en and role of each territory (a fresh copy of a
+    memoised table: views ask for the same panels again and again)."""
+    key = (
+        "panel",
+        indicator_id,
+        tuple(sorted(map(str, territory_ids))),
+        None if years is None else tuple(sorted(int(y) for y in years)),
+    )
+    return remember(
+        store, key, lambda: _panel(store, indicator_id, territory_ids, years)
+    ).copy()
+
+
+def _panel(
+    store: Store,
+    indicator_id: str,
+    territory_ids: list[str],
+    years: list[int] | None,
+) -> pd.DataFrame:
     obs = rows(store, territory_ids)
     mask = obs[INDICATOR_ID] == indicator_id
     if years is not None:

@@ -538,21 +538,31 @@ def decomposition(
             "agglomeration": ("агломерации", "agglomerations"),
             "model": ("модели управления", "management models"),
         }[by][lang != "ru"]
-    data = sel_.panel(store, indicator_id, ids).dropna(subset=[VALUE])
-    data = data[data[VALUE] >= 0]
-    if by == "role":
-        data["group"] = data[ROLE]
-    else:
-        agg = terr.set_index(TERRITORY_ID)["agglomeration_id"]
-        data["group"] = data[TERRITORY_ID].map(agg).fillna("")
-        if by == "model":
-            models = store.agglomerations.set_index("agglomeration_id")[
-                "management_model"
-            ]
-            data["group"] = (
-                data["group"].map(models).fillna("unknown").replace("", "unknown")
-            )
-    table = _decompose_years(data, "group", selection)
+
+    def every_year() -> pd.DataFrame:
+        data = sel_.panel(store, indicator_id, ids).dropna(subset=[VALUE])
+        data = data[data[VALUE] >= 0]
+        if by == "role":
+            data["group"] = data[ROLE]
+        else:
+            agg = terr.set_index(TERRITORY_ID)["agglomeration_id"]
+            data["group"] = data[TERRITORY_ID].map(agg).fillna("")
+            if by == "model":
+                models = store.agglomerations.set_index("agglomeration_id")[
+                    "management_model"
+                ]
+                data["group"] = (
+                    data["group"].map(models).fillna("unknown").replace("", "unknown")
+                )
+        return _decompose_years(data, "group", selection)
+
+    # the same whatever year is selected: once per store, grouping and weighting
+    scope_key = selection.agglomeration_id if by == "role" else None
+    table = sel_.remember(
+        store,
+        ("decomposition", by, scope_key, indicator_id, selection.weighted),
+        every_year,
+    )
     if table.empty:
         raise NoData(t("empty.too_few", lang, need=MIN_TERRITORIES, have=0))
     between = "между группами" if lang == "ru" else "between groups"
@@ -1117,21 +1127,28 @@ def gap_to_benchmark(
     the indicator's unit, with the total amount missing where it adds up."""
     lang = selection.lang
     meta = _meta(store, indicator_id, lang)
+    agg = selection.agglomeration_id
     try:
-        table = gaps.benchmark_gaps(
-            sel_.scope(store, selection.agglomeration_id),
-            store.territories,
-            store.indicators,
-            selection.agglomeration_id,
-            selection.year,
-            indicator_ids=[indicator_id],
-            benchmarks=[benchmark],
+        # every year at once, once per store: a change of year only slices
+        every_year = sel_.remember(
+            store,
+            ("benchmark_gaps", agg, indicator_id, benchmark),
+            lambda: gaps.benchmark_gaps(
+                sel_.scope(store, agg),
+                store.territories,
+                store.indicators,
+                agg,
+                None,
+                indicator_ids=[indicator_id],
+                benchmarks=[benchmark],
+            ),
         )
     except ValueError as error:
         raise NoData(
             t("empty.indicator", lang, indicator=meta["name"], year=selection.year)
         ) from error
-    table = table.dropna(subset=["gap_abs"])
+    table = every_year[every_year[YEAR] == selection.year].dropna(subset=["gap_abs"])
+    table = table.reset_index(drop=True)
     if table.empty:
         raise NoData(
             t("empty.indicator", lang, indicator=meta["name"], year=selection.year)
@@ -1214,13 +1231,18 @@ def core_periphery(store: Store, selection: Selection, indicator_id: str) -> Cha
     core/ring ratio."""
     lang = selection.lang
     meta = _meta(store, indicator_id, lang)
-    res = gaps.core_periphery_gap(
-        sel_.scope(store, selection.agglomeration_id),
-        store.territories,
-        store.indicators,
-        selection.agglomeration_id,
-        indicator_ids=[indicator_id],
-        weighted=selection.weighted,
+    agg, weighted = selection.agglomeration_id, selection.weighted
+    res = sel_.remember(  # every year: the same whatever year is selected
+        store,
+        ("core_periphery_gap", agg, indicator_id, weighted),
+        lambda: gaps.core_periphery_gap(
+            sel_.scope(store, agg),
+            store.territories,
+            store.indicators,
+            agg,
+            indicator_ids=[indicator_id],
+            weighted=weighted,
+        ),
     )
     wide = res.by_year
     if wide.empty:
@@ -1392,11 +1414,22 @@ def typology_view(
     matrix = matrix[matrix.index.isin(ids)]
     if len(matrix) < 6:
         raise NoData(t("empty.too_few", lang, need=6, have=len(matrix)))
-    model = typology.Typology(
-        method=method, n_clusters=n_clusters, catalog=store.indicators, random_state=0
-    )
+
+    def fit() -> typology.Typology:
+        model = typology.Typology(
+            method=method,
+            n_clusters=n_clusters,
+            catalog=store.indicators,
+            random_state=0,
+        )
+        return model.fit(matrix)
+
     try:
-        model.fit(matrix)
+        # one fit per year and method: the same for every agglomeration,
+        # weighting and language (never mutated below)
+        model = sel_.remember(
+            store, ("typology", selection.year, method, n_clusters), fit
+        )
     except ValueError as error:
         raise NoData(str(error)) from error
     names = model.cluster_names_["name_en" if lang == "en" else "name_ru"]
