@@ -1120,6 +1120,25 @@ def _total_unit(store: Store, indicator_id: str, lang: str) -> str:
     return ""
 
 
+def _every_year(store: Store, fn, agglomeration_id: str, indicator_id: str, **options):
+    """``fn`` (a :mod:`analytics.gaps` function) over every year for one
+    agglomeration and indicator, once per store: a change of the selected
+    year only slices the result (never mutate it)."""
+    key = (fn.__name__, agglomeration_id, indicator_id, *sorted(options.items()))
+    return sel_.remember(
+        store,
+        key,
+        lambda: fn(
+            sel_.scope(store, agglomeration_id),
+            store.territories,
+            store.indicators,
+            agglomeration_id,
+            indicator_ids=[indicator_id],  # no year: every year
+            **{k: list(v) if isinstance(v, tuple) else v for k, v in options.items()},
+        ),
+    )
+
+
 def gap_to_benchmark(
     store: Store, selection: Selection, indicator_id: str, benchmark: str = "median"
 ) -> Chart:
@@ -1130,18 +1149,8 @@ def gap_to_benchmark(
     agg = selection.agglomeration_id
     try:
         # every year at once, once per store: a change of year only slices
-        every_year = sel_.remember(
-            store,
-            ("benchmark_gaps", agg, indicator_id, benchmark),
-            lambda: gaps.benchmark_gaps(
-                sel_.scope(store, agg),
-                store.territories,
-                store.indicators,
-                agg,
-                None,
-                indicator_ids=[indicator_id],
-                benchmarks=[benchmark],
-            ),
+        every_year = _every_year(
+            store, gaps.benchmark_gaps, agg, indicator_id, benchmarks=(benchmark,)
         )
     except ValueError as error:
         raise NoData(
@@ -1231,18 +1240,12 @@ def core_periphery(store: Store, selection: Selection, indicator_id: str) -> Cha
     core/ring ratio."""
     lang = selection.lang
     meta = _meta(store, indicator_id, lang)
-    agg, weighted = selection.agglomeration_id, selection.weighted
-    res = sel_.remember(  # every year: the same whatever year is selected
+    res = _every_year(
         store,
-        ("core_periphery_gap", agg, indicator_id, weighted),
-        lambda: gaps.core_periphery_gap(
-            sel_.scope(store, agg),
-            store.territories,
-            store.indicators,
-            agg,
-            indicator_ids=[indicator_id],
-            weighted=weighted,
-        ),
+        gaps.core_periphery_gap,
+        selection.agglomeration_id,
+        indicator_id,
+        weighted=selection.weighted,
     )
     wide = res.by_year
     if wide.empty:
