@@ -106,6 +106,42 @@ def member_table(store: Store, selection: Selection) -> pd.DataFrame:
     )
 
 
+def _gini_every_year(
+    store: Store, agglomeration_id: str, weighted: bool, n_boot: int
+) -> pd.DataFrame:
+    """Gini of each theme's key indicator in every year with at least 3
+    territories, with its bootstrap interval: one vectorised pass, once per
+    store, agglomeration and weighting (a change of year only looks it up).
+
+    Columns: theme, indicator_id, year, estimate, low, high.
+    """
+    ids = sel_.members(store, agglomeration_id)[TERRITORY_ID].tolist()
+    frames = []
+    for theme in sel_.THEMES:
+        indicator = key_indicator(store, theme, ids)
+        if indicator is None:
+            continue
+        data = sel_.panel(store, indicator, ids).dropna(subset=[VALUE])
+        data = data[data[VALUE] >= 0]
+        if weighted:
+            data = data.dropna(subset=["population"])
+            data = data[data["population"] > 0]
+        data = data[data.groupby(YEAR)[VALUE].transform("size") >= 3]
+        frames.append(data.assign(theme=theme, indicator_id=indicator))
+    columns = ["theme", "indicator_id", YEAR, "estimate", "low", "high"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    data = pd.concat(frames, ignore_index=True)
+    boot = indices.bootstrap_summary(
+        data,
+        value=VALUE,
+        weight="population" if weighted else None,
+        by=["theme", "indicator_id", YEAR],
+        n_boot=n_boot,
+    )
+    return boot.loc[boot["index"] == "gini", columns].reset_index(drop=True)
+
+
 def headlines(store: Store, selection: Selection, *, n_boot: int = 299) -> pd.DataFrame:
     """Gini of each theme's key indicator in the selected year, its change
     since the previous year with data, and a bootstrap 95 % interval.
@@ -114,42 +150,30 @@ def headlines(store: Store, selection: Selection, *, n_boot: int = 299) -> pd.Da
     """
     lang = selection.lang
     ids = sel_.members(store, selection.agglomeration_id)[TERRITORY_ID].tolist()
+    table = sel_.remember(
+        store,
+        ("gini_every_year", selection.agglomeration_id, selection.weighted, n_boot),
+        lambda: _gini_every_year(
+            store, selection.agglomeration_id, selection.weighted, n_boot
+        ),
+    )
     rows = []
     for theme in sel_.THEMES:
-        indicator = key_indicator(store, theme, ids)
-        if indicator is None:
+        part = table[table["theme"] == theme].set_index(YEAR)
+        if selection.year not in part.index:
             continue
-        data = sel_.panel(store, indicator, ids).dropna(subset=[VALUE])
-        data = data[data[VALUE] >= 0]
-        if selection.weighted:
-            data = data.dropna(subset=["population"])
-            data = data[data["population"] > 0]
-        by_year = {int(y): part for y, part in data.groupby(YEAR) if len(part) >= 3}
-        if selection.year not in by_year:
-            continue
-
-        def gini_of(part: pd.DataFrame) -> float:
-            w = part["population"].to_numpy(float) if selection.weighted else None
-            return indices.gini(part[VALUE].to_numpy(float), weights=w)
-
-        current = by_year[selection.year]
-        value = gini_of(current)
-        earlier = [y for y in by_year if y < selection.year]
-        delta = value - gini_of(by_year[max(earlier)]) if earlier else np.nan
-        boot = indices.bootstrap_summary(
-            current,
-            value=VALUE,
-            weight="population" if selection.weighted else None,
-            n_boot=n_boot,
-        ).set_index("index")
-        ci = boot.loc["gini"]
+        current = part.loc[selection.year]
+        indicator = str(current["indicator_id"])
+        earlier = [int(y) for y in part.index if y < selection.year]
+        since = max(earlier) if earlier else None
+        value = float(current["estimate"])
+        delta = value - float(part.loc[since, "estimate"]) if since else np.nan
         info = sel_.indicator_info(store, indicator)
         label = f"{t('index.gini', lang)}: {name_of(info, lang)}"
         weighted = t(f"weighted.{str(selection.weighted).lower()}", lang)
-        since = max(earlier) if earlier else None
         help_text = (
-            f"{t('label.ci', lang)}: [{fmt_number(ci['low'], lang, digits=3)}; "
-            f"{fmt_number(ci['high'], lang, digits=3)}]; {selection.year}; {weighted}; "
+            f"{t('label.ci', lang)}: [{fmt_number(current['low'], lang, digits=3)}; "
+            f"{fmt_number(current['high'], lang, digits=3)}]; {selection.year}; {weighted}; "
             + (f"изменение к {since} г.; " if lang == "ru" and since else "")
             + (f"change since {since}; " if lang == "en" and since else "")
             + sel_.source_line(store, sel_.value_sources(store, [indicator], ids), lang)
@@ -161,8 +185,8 @@ def headlines(store: Store, selection: Selection, *, n_boot: int = 299) -> pd.Da
                 "label": label,
                 "value": value,
                 "delta": delta,
-                "low": ci["low"],
-                "high": ci["high"],
+                "low": float(current["low"]),
+                "high": float(current["high"]),
                 "help": help_text,
             }
         )
