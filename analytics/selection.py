@@ -75,11 +75,13 @@ class _Index:
     order: np.ndarray
     bounds: np.ndarray
     scopes: OrderedDict = field(default_factory=OrderedDict)
+    sizes: dict = field(default_factory=dict)
     cache: dict = field(default_factory=dict)
 
 
 _INDEXES: dict[int, _Index] = {}
 _SCOPES_KEPT = 128
+_MEMO_BYTES = 512 * 2**20  # slices of a 12 M-value store run to 100 MB each
 
 
 def _index(store: Store) -> _Index:
@@ -107,10 +109,24 @@ def remember(store: Store, key: tuple, compute):
         memo.move_to_end(key)
         return memo[key]
     value = compute()
+    index = _index(store)
     memo[key] = value
-    if len(memo) > _SCOPES_KEPT:
-        memo.popitem(last=False)
+    index.sizes[key] = _nbytes(value)
+    while len(memo) > 1 and (
+        len(memo) > _SCOPES_KEPT or sum(index.sizes.values()) > _MEMO_BYTES
+    ):
+        dropped, _ = memo.popitem(last=False)
+        index.sizes.pop(dropped, None)
     return value
+
+
+def _nbytes(value) -> int:
+    """Rough memory of a memoised value (shallow for frames: cheap to ask)."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(index=False, deep=False).sum())
+    if isinstance(value, pd.Series):
+        return int(value.memory_usage(index=False, deep=False))
+    return 1024
 
 
 def rows(store: Store, territory_ids) -> pd.DataFrame:
