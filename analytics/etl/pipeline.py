@@ -50,7 +50,7 @@ from analytics.store import (
     TERRITORY_ID,
     VALUE,
     YEAR,
-    _has_duplicate_keys,
+    has_duplicate_keys,
     current_version_dir,
     read_observations,
 )
@@ -822,7 +822,7 @@ def _conflicts(observations: pd.DataFrame, sources: pd.DataFrame) -> tuple[int, 
     key = [TERRITORY_ID, INDICATOR_ID, YEAR]
     # Most runs have no key in two files: packed integer keys say so in a
     # fraction of the time of ``duplicated`` on three string columns.
-    if observations.empty or not _has_duplicate_keys(observations):
+    if observations.empty or not has_duplicate_keys(observations):
         return 0, []
     dup = observations[observations.duplicated(key, keep=False)]
     if dup.empty:
