@@ -50,8 +50,8 @@ from analytics.store import (
     TERRITORY_ID,
     VALUE,
     YEAR,
-    has_duplicate_keys,
     current_version_dir,
+    has_duplicate_keys,
     read_observations,
 )
 
