@@ -374,3 +374,21 @@ def test_absolute_amounts_with_a_per_capita_form_are_left_out_of_a_theme(worked)
     assert "a" not in indicator_matrix(obs, None, cat).columns
     named = composite_index(obs, None, cat, indicator_ids=["a", "b"], sensitivity=False)
     assert named.included[INDICATOR_ID].tolist() == ["a", "b"]
+
+
+def test_skew_and_kurtosis_equal_scipy_bias_corrected() -> None:
+    from scipy import stats
+
+    from analytics.composite import _skew_kurtosis
+
+    rng = np.random.default_rng(5)
+    for n in (4, 5, 9, 40, 300):
+        for _ in range(50):
+            x = rng.lognormal(0, rng.uniform(0.1, 2.0), n) * rng.uniform(0.01, 1e6)
+            skew, kurtosis = _skew_kurtosis(x)
+            assert skew == pytest.approx(
+                stats.skew(x, bias=False), rel=1e-12, abs=1e-12
+            )
+            assert kurtosis == pytest.approx(
+                stats.kurtosis(x, bias=False), rel=1e-12, abs=1e-12
+            )
