@@ -64,7 +64,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analytics.store import (
     AGGLOMERATION_ID,
@@ -327,6 +326,15 @@ def indicator_matrix(
     return wide
 
 
+def _rank_columns(values: np.ndarray, method: str) -> np.ndarray:
+    """Ranks down each column (1 = smallest), NaN kept: what
+    ``scipy.stats.rankdata(values, axis=0, method=..., nan_policy="omit")``
+    returns, through pandas, which the app has loaded already."""
+    flat = values.reshape(values.shape[0], -1)
+    ranks = pd.DataFrame(flat).rank(axis=0, method=method, na_option="keep")
+    return ranks.to_numpy(dtype=float).reshape(values.shape)
+
+
 # --------------------------------------------------------------------------
 # the steps of the Handbook
 # --------------------------------------------------------------------------
@@ -419,7 +427,7 @@ def _normalise(
         if method == "zscore":
             return (v - np.nanmean(v, axis=0)) / np.nanstd(v, axis=0)
         if method == "rank":
-            ranks = stats.rankdata(v, axis=0, nan_policy="omit")
+            ranks = _rank_columns(v, "average")
             n = (~np.isnan(v)).sum(axis=0)
             return 100.0 * (ranks - 1.0) / (n - 1.0)
         if method == "target":
@@ -452,7 +460,7 @@ def _aggregate(y: np.ndarray, weights: np.ndarray, method: str) -> np.ndarray:
 
 def _ranks(scores: np.ndarray) -> np.ndarray:
     """Rank 1 = the highest score, per column; ties share the best rank."""
-    return stats.rankdata(-scores, axis=0, method="min", nan_policy="omit")
+    return _rank_columns(-scores, "min")
 
 
 # --------------------------------------------------------------------------

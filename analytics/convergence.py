@@ -24,7 +24,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analytics import indices
 from analytics.store import TERRITORY_ID, VALUE, YEAR
@@ -39,6 +38,14 @@ __all__ = [
 ]
 
 SigmaMeasure = Literal["cv", "theil", "sd_log", "gini", "mld"]
+
+
+def _stats():
+    """scipy.stats, imported on first use: it takes 0.5 s to import and the
+    app's first page should not wait for it (convergence pages need it)."""
+    from scipy import stats
+
+    return stats
 
 
 def _clean_panel(
@@ -228,7 +235,7 @@ def sigma_convergence(
             f"sigma_convergence: needs at least 3 years for a trend with a "
             f"standard error; got {len(dispersion)}"
         )
-    fit = stats.linregress(
+    fit = _stats().linregress(
         dispersion["year"].to_numpy(dtype=float),
         dispersion["dispersion"].to_numpy(dtype=float),
     )
@@ -436,7 +443,7 @@ def beta_convergence(
     sst = float(np.dot(w, (growth - g_mean) ** 2))
     stderr = math.sqrt(ssr / (n - 2) / sxx)
     if stderr > 0:
-        pvalue = float(2 * stats.t.sf(abs(beta / stderr), n - 2))
+        pvalue = float(2 * _stats().t.sf(abs(beta / stderr), n - 2))
     else:
         pvalue = 0.0 if beta != 0 else 1.0
     base = 1.0 + beta * period
@@ -574,8 +581,8 @@ def rank_mobility(
             f"rank_mobility: needs at least 3 territories with values in both "
             f"years; got {n}"
         )
-    rho, rho_p = stats.spearmanr(both["value_start"], both["value_end"])
-    tau, tau_p = stats.kendalltau(both["value_start"], both["value_end"])
+    rho, rho_p = _stats().spearmanr(both["value_start"], both["value_end"])
+    tau, tau_p = _stats().kendalltau(both["value_start"], both["value_end"])
     ascending = not higher_is_better
     ranks = both.assign(
         rank_start=both["value_start"]

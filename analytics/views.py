@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from analytics import charts, composite, convergence, gaps, indices, typology
+from analytics import charts, composite, convergence, gaps, indices
 from analytics import selection as sel_
 from analytics.chart_model import Chart, footer_line
 from analytics.i18n import fmt_amount, fmt_number, fmt_ratio, t
@@ -43,6 +44,9 @@ from analytics.store import (
     YEAR,
     Store,
 )
+
+if TYPE_CHECKING:  # scikit-learn is imported on first use (0.3 s at start-up)
+    from analytics import typology
 
 MIN_TERRITORIES = 3
 CI_INDICES = ("gini", "theil", "mld", "cv", "atkinson_1", "hoover", "ratio_p90_p10")
@@ -1419,6 +1423,8 @@ def typology_view(
         raise NoData(t("empty.too_few", lang, need=6, have=len(matrix)))
 
     def fit() -> typology.Typology:
+        from analytics import typology  # scikit-learn: imported on first use
+
         model = typology.Typology(
             method=method,
             n_clusters=n_clusters,
