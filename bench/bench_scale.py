@@ -140,11 +140,13 @@ def bench_summarize(store) -> dict:
 def bench_typology(store, n_indicators: int = 30) -> dict:
     terr = store.territories
     municipal = terr.loc[~terr["level"].isin(ABOVE), "territory_id"]
-    year = int(store.observations["year"].max())
+    obs = store.observations
+    year = int(obs["year"].max())
+    present = set(obs.loc[obs["year"] == year, "indicator_id"].astype(str).unique())
     candidates = [
         i
         for i in store.indicators["indicator_id"]
-        if i not in (sel_.POPULATION, sel_.POPULATION_FALLBACK)
+        if i in present and i not in (sel_.POPULATION, sel_.POPULATION_FALLBACK)
     ][:n_indicators]
     matrix = indicator_matrix(
         store.observations,
@@ -161,7 +163,7 @@ def bench_typology(store, n_indicators: int = 30) -> dict:
         model = Typology(n_clusters="auto", n_bootstrap=20, random_state=0).fit(matrix)
         times.append(time.perf_counter() - start)
     return {
-        "shape": matrix.shape,
+        "shape": (matrix.shape[0], len(model.feature_names_)),
         "median_s": statistics.median(times),
         "k": model.n_clusters_,
         "stability": model.stability_,
