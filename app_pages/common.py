@@ -14,6 +14,7 @@ import streamlit as st
 from analytics import selection as sel_
 from analytics.chart_model import Chart
 from analytics.i18n import DEFAULT_LANG, LANGS, t
+from analytics.i18n import unit as unit_of
 from analytics.selection import Selection
 from analytics.store import Store, open_store
 
@@ -121,8 +122,14 @@ def indicator_picker(
         label,
         options,
         key=key,
-        format_func=lambda i: f"{names[column].get(i, i)} ({names['unit'].get(i, '')})",
+        format_func=lambda i: f"{names[column].get(i, i)} ({_unit(names, i)})",
     )
+
+
+def _unit(names, indicator_id: str) -> str:
+    """The indicator's unit in the user's language (Russian when no English)."""
+    row = names.loc[indicator_id] if indicator_id in names.index else {}
+    return unit_of(row, lang()) if len(row) else ""
 
 
 def _export_module():
@@ -173,22 +180,37 @@ def _open_profile(key: str, agglomeration_of: dict[str, str]) -> None:
     st.session_state["_open_profile"] = True
 
 
-def _territory_chart(chart: Chart) -> bool:
-    """Whether the chart's points carry territory ids (clickable to a profile)."""
-    return any(
-        getattr(trace, "customdata", None) is not None
-        or (trace.type == "choropleth" and getattr(trace, "locations", None))
-        for trace in chart.figure.data
-    )
+def _territory_chart(chart: Chart, agglomeration_of: dict[str, str]) -> bool:
+    """Whether the chart's points carry agglomeration territory ids (then a
+    click opens a profile): ids as ``customdata`` (bars, scatter) or as a
+    choropleth's ``locations``. Other customdata (names on a Lorenz curve,
+    hover texts on a heatmap) does not count."""
+    for trace in chart.figure.data:
+        values = getattr(trace, "customdata", None)
+        if trace.type == "choropleth":
+            values = getattr(trace, "locations", None)
+        if values is None or not len(values):
+            continue
+        first = values[0]
+        if isinstance(first, list | tuple) or getattr(first, "ndim", 0):
+            first = first[0] if len(first) else None
+        if isinstance(first, str) and first in agglomeration_of:
+            return True
+    return False
+
+
+def _agglomeration_of() -> dict[str, str]:
+    """{territory id: agglomeration id} of every agglomeration territory."""
+    terr = sel_.territory_lookup(load_store())["agglomeration_id"]
+    return terr[terr.fillna("").astype(str) != ""].astype(str).to_dict()
 
 
 def show_chart(chart: Chart, *, key: str | None = None) -> None:
     """Draw a chart with its caption, footer and download buttons. On charts
     of territories a click opens the clicked territory's profile."""
     key = key or chart.key
-    if _territory_chart(chart) and current_selection() is not None:
-        terr = sel_.territory_lookup(load_store())["agglomeration_id"]
-        agglomeration_of = terr[terr.fillna("").astype(str) != ""].astype(str).to_dict()
+    agglomeration_of = _agglomeration_of() if current_selection() is not None else {}
+    if agglomeration_of and _territory_chart(chart, agglomeration_of):
         st.plotly_chart(
             chart.figure,
             width="stretch",

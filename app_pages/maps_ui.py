@@ -15,7 +15,13 @@ from analytics import geo, maps
 from analytics.i18n import t
 from analytics.selection import Selection
 from analytics.store import Store
-from app_pages.common import lang, load_store, show_chart, store_path
+from app_pages.common import (
+    indicator_picker,
+    lang,
+    load_store,
+    show_chart,
+    store_path,
+)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -92,13 +98,11 @@ def region_map(store: Store, selection: Selection) -> None:
     if not indicators:
         st.caption(t("map.no_region_data", language, year=selection.year))
         return
-    names = store.indicators.set_index("indicator_id")
-    column = "name_en" if language == "en" else "name_ru"
-    indicator = st.selectbox(
-        t("map.region_pick", language),
+    indicator = indicator_picker(
+        store,
         indicators,
-        format_func=lambda i: f"{names[column].get(i, i)} ({names['unit'].get(i, '')})",
         key="region_map_indicator",
+        label=t("map.region_pick", language),
     )
     try:
         chart = _region_chart(

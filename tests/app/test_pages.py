@@ -164,3 +164,18 @@ def test_album_lists_deviants_and_models(app):
     assert any("Модели управления" in title for title in titles)
     models = at.dataframe[0].value
     assert {"council", "project"} <= set(models["модель"])
+
+
+def test_click_hint_only_under_charts_of_territories(app):
+    hint = "Click a territory on the chart to open its profile."
+    finance = app("finance", lang="en", agg="krasnoyarsk", year="2020")
+    assert hint in [c.value for c in finance.caption]
+    # the Lorenz curve carries names, not territory ids: nothing to click
+    inequality = app("inequality", lang="en", agg="krasnoyarsk", year="2020")
+    assert hint not in [c.value for c in inequality.caption]
+
+
+def test_indicator_names_and_units_follow_the_language(app):
+    at = app("finance", lang="en", agg="krasnoyarsk", year="2020")
+    options = at.selectbox(key="ind_finance").options
+    assert options and not any("руб" in o or "жител" in o for o in options), options
