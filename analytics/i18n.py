@@ -71,6 +71,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "municipal data (БД ПМО): the agglomeration reference "
         "`datasets/reference/agglomeration_members.csv` matches them by OKTMO.",
     },
+    "empty.benchmark": {
+        "ru": "Территории агломерации имеют значения «{indicator}» за {year} год, "
+        "но для {benchmark} значения нет (Росстат его не публикует или файл не "
+        "загружен): выберите другой ориентир.",
+        "en": "The agglomeration's territories have values of «{indicator}» for "
+        "{year}, but {benchmark} has none (Rosstat does not publish it or the file "
+        "is not loaded): choose another benchmark.",
+    },
     "empty.indicator": {
         "ru": "Нет данных по показателю «{indicator}» за {year} год для территорий "
         "этой агломерации.",

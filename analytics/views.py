@@ -1160,9 +1160,19 @@ def gap_to_benchmark(
         raise NoData(
             t("empty.indicator", lang, indicator=meta["name"], year=selection.year)
         ) from error
-    table = every_year[every_year[YEAR] == selection.year].dropna(subset=["gap_abs"])
-    table = table.reset_index(drop=True)
+    year_rows = every_year[every_year[YEAR] == selection.year]
+    table = year_rows.dropna(subset=["gap_abs"]).reset_index(drop=True)
     if table.empty:
+        if year_rows[VALUE].notna().any():  # the territories have values,
+            raise NoData(  # the benchmark (a region, the country) has none
+                t(
+                    "empty.benchmark",
+                    lang,
+                    indicator=meta["name"],
+                    year=selection.year,
+                    benchmark=BENCHMARK_WORDS[benchmark][lang != "ru"],
+                )
+            )
         raise NoData(
             t("empty.indicator", lang, indicator=meta["name"], year=selection.year)
         )

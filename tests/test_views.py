@@ -1,0 +1,28 @@
+"""Views explain why there is nothing to draw."""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics import views
+from analytics.selection import Selection
+from analytics.store import open_store
+
+
+@pytest.fixture(scope="module")
+def store(demo_store):
+    return open_store(demo_store)
+
+
+def test_missing_regional_benchmark_is_named_not_blamed_on_the_territories(store):
+    # the demo's regions publish no local budget figures: the territories have
+    # values, the regional benchmark has none
+    indicator = "budget_expenditure_per_capita"
+    chart = views.gap_to_benchmark(store, Selection("barnaul", 2015), indicator)
+    assert len(chart.data) >= 3
+    with pytest.raises(views.NoData, match="уровня региона значения нет"):
+        views.gap_to_benchmark(store, Selection("barnaul", 2015), indicator, "region")
+    with pytest.raises(views.NoData, match="the regional level has none"):
+        views.gap_to_benchmark(
+            store, Selection("barnaul", 2015, lang="en"), indicator, "region"
+        )
