@@ -317,6 +317,16 @@ def _population_all(store: Store) -> pd.DataFrame:
     return table
 
 
+def agglomeration_of(store: Store) -> dict[str, str]:
+    """{territory id: agglomeration id} of every agglomeration territory
+    (built once per store; the app asks on every chart it draws)."""
+    cache = _index(store).cache
+    if "agglomeration_of" not in cache:
+        ids = territory_lookup(store)[AGGLOMERATION_ID].fillna("").astype(str)
+        cache["agglomeration_of"] = ids[ids != ""].to_dict()
+    return cache["agglomeration_of"]
+
+
 def territory_lookup(store: Store) -> pd.DataFrame:
     """The territories table indexed by id (built once per store)."""
     cache = _index(store).cache

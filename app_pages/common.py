@@ -14,6 +14,7 @@ import streamlit as st
 from analytics import selection as sel_
 from analytics.chart_model import Chart
 from analytics.i18n import DEFAULT_LANG, LANGS, t
+from analytics.i18n import name as name_of
 from analytics.i18n import unit as unit_of
 from analytics.selection import Selection
 from analytics.store import Store, open_store
@@ -112,24 +113,18 @@ def require_selection(store: Store) -> Selection:
 def indicator_picker(
     store: Store, indicator_ids: list[str], *, key: str, label: str
 ) -> str:
-    """A selectbox of indicators by name (keeps the choice across pages)."""
-    names = store.indicators.set_index("indicator_id")
-    column = "name_en" if lang() == "en" else "name_ru"
+    """A selectbox of indicators by name and unit in the user's language
+    (keeps the choice across pages)."""
+    language = lang()
     options = list(indicator_ids)
     if st.session_state.get(key) not in options:
         st.session_state[key] = options[0]
-    return st.selectbox(
-        label,
-        options,
-        key=key,
-        format_func=lambda i: f"{names[column].get(i, i)} ({_unit(names, i)})",
-    )
 
+    def label_of(indicator_id: str) -> str:
+        info = sel_.indicator_info(store, indicator_id)
+        return f"{name_of(info, language)} ({unit_of(info, language)})"
 
-def _unit(names, indicator_id: str) -> str:
-    """The indicator's unit in the user's language (Russian when no English)."""
-    row = names.loc[indicator_id] if indicator_id in names.index else {}
-    return unit_of(row, lang()) if len(row) else ""
+    return st.selectbox(label, options, key=key, format_func=label_of)
 
 
 def _export_module():
@@ -199,17 +194,13 @@ def _territory_chart(chart: Chart, agglomeration_of: dict[str, str]) -> bool:
     return False
 
 
-def _agglomeration_of() -> dict[str, str]:
-    """{territory id: agglomeration id} of every agglomeration territory."""
-    terr = sel_.territory_lookup(load_store())["agglomeration_id"]
-    return terr[terr.fillna("").astype(str) != ""].astype(str).to_dict()
-
-
 def show_chart(chart: Chart, *, key: str | None = None) -> None:
     """Draw a chart with its caption, footer and download buttons. On charts
     of territories a click opens the clicked territory's profile."""
     key = key or chart.key
-    agglomeration_of = _agglomeration_of() if current_selection() is not None else {}
+    agglomeration_of = (
+        sel_.agglomeration_of(load_store()) if current_selection() is not None else {}
+    )
     if agglomeration_of and _territory_chart(chart, agglomeration_of):
         st.plotly_chart(
             chart.figure,
