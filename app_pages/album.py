@@ -9,20 +9,13 @@ from analytics import selection as sel_
 from analytics import views
 from analytics.i18n import t
 from app_pages.common import (
-    demo_banner,
-    lang,
-    load_store,
+    page_start,
     pick_indicator,
-    require_selection,
     show_chart,
 )
 
-store = load_store()
-language = lang()
+store, language, selection = page_start("album")
 ru = language == "ru"
-st.title(t("page.album", language))
-demo_banner(store)
-selection = require_selection(store)
 
 terr = store.territories
 all_ids = terr.loc[terr["agglomeration_id"] != "", "territory_id"].tolist()

@@ -98,6 +98,17 @@ def demo_banner(store: Store) -> None:
         st.warning(t("demo.banner", lang()), icon=":material/science:")
 
 
+def page_start(page: str) -> tuple[Store, str, Selection]:
+    """What every analysis page begins with: the store, the language, the
+    page title, the demo-data banner and the selection (or an explanation
+    and a stop when there is none)."""
+    store = load_store()
+    language = lang()
+    st.title(t(f"page.{page}", language))
+    demo_banner(store)
+    return store, language, require_selection(store)
+
+
 def require_selection(store: Store) -> Selection:
     """The selection, or an explanation and a stop when there is none."""
     selection = current_selection()

@@ -9,19 +9,12 @@ from analytics import selection as sel_
 from analytics import views
 from analytics.i18n import t
 from app_pages.common import (
-    demo_banner,
-    lang,
-    load_store,
+    page_start,
     pick_indicator,
-    require_selection,
     show_view,
 )
 
-store = load_store()
-language = lang()
-st.title(t("page.dynamics", language))
-demo_banner(store)
-selection = require_selection(store)
+store, language, selection = page_start("dynamics")
 members = sel_.members(store, selection.agglomeration_id)["territory_id"].tolist()
 indicator = pick_indicator(store, members)
 years = sel_.years(store, members, [indicator])

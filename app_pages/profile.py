@@ -9,19 +9,12 @@ from analytics import views
 from analytics.i18n import name as name_of
 from analytics.i18n import t
 from app_pages.common import (
-    demo_banner,
-    lang,
-    load_store,
+    page_start,
     pick_indicator,
-    require_selection,
     show_view,
 )
 
-store = load_store()
-language = lang()
-st.title(t("page.profile", language))
-demo_banner(store)
-selection = require_selection(store)
+store, language, selection = page_start("profile")
 members = sel_.members(store, selection.agglomeration_id)
 labels = {
     row[

@@ -9,21 +9,14 @@ from analytics import selection as sel_
 from analytics import views
 from analytics.i18n import t
 from app_pages.common import (
-    demo_banner,
     indicator_picker,
-    lang,
-    load_store,
-    require_selection,
+    page_start,
     show_view,
 )
 
 
 def render(theme: str) -> None:
-    store = load_store()
-    language = lang()
-    st.title(t(f"page.{theme}", language))
-    demo_banner(store)
-    selection = require_selection(store)
+    store, language, selection = page_start(theme)
     members = sel_.members(store, selection.agglomeration_id)["territory_id"].tolist()
     missing = sel_.unavailable_indicators(store, theme)
     if not missing.empty:

@@ -7,23 +7,16 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import views
-from analytics.i18n import fmt_number, t
+from analytics.i18n import fmt_number
 from app_pages import maps_ui
 from app_pages.common import (
-    demo_banner,
-    lang,
-    load_store,
-    require_selection,
+    page_start,
     show_chart,
     view,
 )
 
-store = load_store()
-language = lang()
+store, language, selection = page_start("typology")
 ru = language == "ru"
-st.title(t("page.typology", language))
-demo_banner(store)
-selection = require_selection(store)
 
 left, right = st.columns(2)
 methods = {
