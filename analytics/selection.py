@@ -200,13 +200,19 @@ def agglomerations(store: Store) -> pd.DataFrame:
 
 
 def members(store: Store, agglomeration_id: str) -> pd.DataFrame:
-    """Territories of an agglomeration (core first, then ring, then periphery)."""
-    terr = store.territories
-    table = terr[terr[AGGLOMERATION_ID] == agglomeration_id].copy()
-    order = {role: i for i, role in enumerate(ROLES)}
-    table["_order"] = table[ROLE].map(order).fillna(len(ROLES))
-    table = table.sort_values(["_order", NAME_RU], kind="stable")
-    return table.drop(columns="_order").reset_index(drop=True)
+    """Territories of an agglomeration (core first, then ring, then periphery).
+
+    Memoised per store; the caller gets its own copy."""
+
+    def build() -> pd.DataFrame:
+        terr = store.territories
+        table = terr[terr[AGGLOMERATION_ID] == agglomeration_id].copy()
+        order = {role: i for i, role in enumerate(ROLES)}
+        table["_order"] = table[ROLE].map(order).fillna(len(ROLES))
+        table = table.sort_values(["_order", NAME_RU], kind="stable")
+        return table.drop(columns="_order").reset_index(drop=True)
+
+    return remember(store, ("members", agglomeration_id), build).copy()
 
 
 def _rows_by_id(store: Store, table: str, key: str) -> dict[str, dict]:
@@ -247,13 +253,21 @@ def theme_indicators(
     *,
     comparable_only: bool = True,
 ) -> pd.DataFrame:
-    """Available indicators of ``theme`` that have data (for ``territory_ids``)."""
-    ind = store.indicators
-    table = ind[(ind[THEME] == theme) & ind["available"].astype(bool)]
-    if comparable_only:
-        table = table[table[UNIT].map(is_comparable)]
-    present = _present_indicators(store, territory_ids)
-    return table[table[INDICATOR_ID].isin(present)].reset_index(drop=True)
+    """Available indicators of ``theme`` that have data (for ``territory_ids``).
+
+    Memoised per store; the caller gets its own copy."""
+    ids = None if territory_ids is None else tuple(sorted(map(str, territory_ids)))
+
+    def build() -> pd.DataFrame:
+        ind = store.indicators
+        keep = np.array((ind[THEME] == theme) & ind["available"].astype(bool))
+        if comparable_only:
+            keep &= np.array(ind[UNIT].map(is_comparable), dtype=bool)
+        keep &= np.array(ind[INDICATOR_ID].isin(_present_indicators(store, ids)))
+        return ind[keep].reset_index(drop=True)
+
+    key = ("theme_indicators", theme, ids, comparable_only)
+    return remember(store, key, build).copy()
 
 
 def _present_indicators(store: Store, territory_ids) -> frozenset[str]:
@@ -408,21 +422,28 @@ def value_sources(
     store: Store, indicator_ids: list[str], territory_ids: list[str]
 ) -> list[str]:
     """Source ids of the values of some indicators for some territories; for a
-    derived indicator, the sources of its formula's components as well."""
+    derived indicator, the sources of its formula's components as well
+    (memoised per store)."""
     import json
 
-    wanted = set(indicator_ids)
-    formulas = store.indicators.set_index(INDICATOR_ID)["formula"]
-    for indicator in list(wanted):
-        text = formulas.get(indicator, "")
-        if isinstance(text, str) and text.startswith("{"):
-            formula = json.loads(text)
-            wanted.update(
-                {formula.get("numerator"), formula.get("denominator")} - {None}
-            )
-    obs = rows(store, territory_ids)
-    mask = obs[INDICATOR_ID].isin(list(wanted))
-    return sorted(obs.loc[mask, SOURCE_ID].astype(str).unique())
+    indicators = tuple(sorted(map(str, indicator_ids)))
+    territories = tuple(sorted(map(str, territory_ids)))
+
+    def build() -> list[str]:
+        wanted = set(indicators)
+        for indicator in indicators:
+            text = _rows_by_id(store, "indicators", INDICATOR_ID).get(indicator, {})
+            text = text.get("formula", "")
+            if isinstance(text, str) and text.startswith("{"):
+                formula = json.loads(text)
+                wanted.update(
+                    {formula.get("numerator"), formula.get("denominator")} - {None}
+                )
+        obs = rows(store, territories)
+        mask = obs[INDICATOR_ID].isin(list(wanted))
+        return sorted(obs.loc[mask, SOURCE_ID].astype(str).unique())
+
+    return list(remember(store, ("value_sources", indicators, territories), build))
 
 
 def source_line(
@@ -495,7 +516,7 @@ def comparable_indicators(
 ) -> list[str]:
     """Comparable indicators of the three gap themes that have data."""
     return [
-        i
+        str(i)
         for theme in THEMES
         for i in theme_indicators(store, theme, territory_ids)[INDICATOR_ID]
     ]
