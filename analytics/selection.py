@@ -180,9 +180,14 @@ def agglomerations(store: Store) -> pd.DataFrame:
 
     Columns: the ``agglomerations`` table's, plus ``territories`` (members with
     data, periphery included) and ``has_core``; sorted by Russian name.
+    Memoised per store; the caller gets its own copy.
     """
+    return remember(store, ("agglomerations",), lambda: _agglomerations(store)).copy()
+
+
+def _agglomerations(store: Store) -> pd.DataFrame:
     terr = store.territories
-    observed = set(store.observations[TERRITORY_ID].unique())
+    observed = set(_index(store).lookup)  # territories with observations
     members = terr[(terr[AGGLOMERATION_ID] != "") & terr[TERRITORY_ID].isin(observed)]
     counts = members.groupby(AGGLOMERATION_ID).agg(
         territories=(TERRITORY_ID, "nunique"),
@@ -360,27 +365,22 @@ def panel(
     """One indicator for some territories: territory_id, year, value, population,
     plus name_ru, name_en and role of each territory (a fresh copy of a
     memoised table: views ask for the same panels again and again)."""
-    key = (
-        "panel",
-        indicator_id,
-        tuple(sorted(map(str, territory_ids))),
-        None if years is None else tuple(sorted(int(y) for y in years)),
+    ids = tuple(sorted(map(str, territory_ids)))
+    every_year = remember(
+        store,
+        ("panel", indicator_id, ids),
+        lambda: _panel(store, indicator_id, territory_ids),
     )
-    return remember(
-        store, key, lambda: _panel(store, indicator_id, territory_ids, years)
-    ).copy()
+    if years is None:
+        return every_year.copy()
+    # a change of year slices the memoised panel instead of building one
+    chosen = every_year[YEAR].isin([int(y) for y in years])
+    return every_year[chosen.to_numpy()].reset_index(drop=True)
 
 
-def _panel(
-    store: Store,
-    indicator_id: str,
-    territory_ids: list[str],
-    years: list[int] | None,
-) -> pd.DataFrame:
+def _panel(store: Store, indicator_id: str, territory_ids: list[str]) -> pd.DataFrame:
     obs = rows(store, territory_ids)
     mask = obs[INDICATOR_ID] == indicator_id
-    if years is not None:
-        mask &= obs[YEAR].isin(years)
     table = obs.loc[mask, [TERRITORY_ID, YEAR, VALUE, SOURCE_ID]].copy()
     table[TERRITORY_ID] = table[TERRITORY_ID].astype(str)
     table[YEAR] = table[YEAR].astype(int)
