@@ -35,7 +35,7 @@ import yaml
 
 from analytics.etl import indicators as indicator_catalog
 from analytics.etl.readers import SUPPORTED_SUFFIXES, LayoutError, read_file
-from analytics.etl.readers.base import ReadResult, cell_texts
+from analytics.etl.readers.base import ReadResult, cell_texts, codes_of, plain
 from analytics.etl.territories import REFERENCE_DIR, load_resolver
 from analytics.etl.writer import store_lock, write_version
 from analytics.store import (
@@ -221,13 +221,6 @@ def _published_key(text: str) -> str:
     return text.strip()
 
 
-def _per_value(series: pd.Series, function) -> np.ndarray:
-    """``function`` of each value of ``series``, called once per distinct
-    value (a file repeats a few hundred names and keys millions of times)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=False)
-    return np.asarray([function(u) for u in uniques], dtype=object)[codes]
-
-
 def _map_records(
     result: ReadResult,
     report: FileReport,
@@ -237,16 +230,22 @@ def _map_records(
     code_names: dict[str, str],
     indicator_rows: dict,
 ) -> tuple[pd.DataFrame, list[dict]]:
+    """A file's records as observations (territory and indicator ids
+    categorical, values in the catalog unit) and its rejects. Every lookup
+    runs once per distinct name, code or key and is spread by integer codes;
+    only the records a message names become Python strings."""
     records = result.all_records(cells=False)
     rejects = [dict(r) for r in result.rejects]
     if records.empty:
         return pd.DataFrame(columns=[TERRITORY_ID, YEAR, INDICATOR_ID, VALUE]), rejects
-    territory = resolver.resolve_frame(records)
-    grouping = pd.Series(
-        _per_value(records.territory_name, resolver.is_grouping).astype(bool),
-        index=records.index,
-    ) & (territory == "")
-    for label, group in records[grouping].groupby("territory_name", sort=True):
+    pairs, pair_ids = resolver.resolve_codes(records)
+    unresolved = (np.asarray(pair_ids, dtype=object) == "")[pairs]
+    name_codes, names = codes_of(records.territory_name)
+    grouping = (
+        np.array([resolver.is_grouping(n) for n in names], dtype=bool)[name_codes]
+        & unresolved
+    )
+    for label, group in plain(records[grouping]).groupby("territory_name", sort=True):
         rejects.append(
             {
                 "sheet": group.iloc[0].sheet,
@@ -257,9 +256,8 @@ def _map_records(
                 f"пропущено {len(group)} знач.",
             }
         )
-    territory = territory.where(~grouping, "-")
-    unmatched = records[territory == ""]
-    if len(unmatched):
+    if (unresolved & ~grouping).any():
+        unmatched = plain(records[unresolved & ~grouping])
         names = unmatched.assign(
             label=unmatched.territory_name.where(
                 unmatched.territory_name != "", unmatched.territory_code
@@ -278,7 +276,9 @@ def _map_records(
                     "kind": "unmatched",
                 }
             )
-    records = records.assign(territory_id=territory)[~territory.isin(["", "-"])]
+    records = records[~unresolved]
+    territory_codes, territory_ids = pd.factorize(np.asarray(pair_ids, dtype=object))
+    territory = territory_codes[pairs[~unresolved]]
 
     mappings = {}
     for key, raw in result.indicators.items():
@@ -301,10 +301,10 @@ def _map_records(
         if raw.code:
             row["source_codes"].add(raw.code)
     # One mapping per distinct key, then spread over the records by its code.
-    key_codes, keys = pd.factorize(records.indicator_key, use_na_sentinel=False)
+    key_codes, keys = codes_of(records.indicator_key)
     key_mappings = [mappings[k] for k in keys]
     bad = np.array([bool(m.error) for m in key_mappings], dtype=bool)[key_codes]
-    for key, group in records[bad].groupby("indicator_key"):
+    for key, group in plain(records[bad]).groupby("indicator_key"):
         for rec, cell in zip(
             group.itertuples(index=False), cell_texts(group), strict=True
         ):
@@ -320,13 +320,19 @@ def _map_records(
     good = ~bad
     records = records[good]
     key_codes = key_codes[good]
-    ids = np.array([m.indicator_id for m in key_mappings], dtype=object)[key_codes]
+    id_codes, ids = pd.factorize(
+        np.array([m.indicator_id or "" for m in key_mappings], dtype=object)
+    )
     scale = np.array([m.scale for m in key_mappings], dtype=float)[key_codes]
     frame = pd.DataFrame(
         {
-            TERRITORY_ID: records.territory_id.to_numpy(),
+            TERRITORY_ID: pd.Categorical.from_codes(
+                territory[good], territory_ids, validate=False
+            ),
             YEAR: records.year.astype("int16").to_numpy(),
-            INDICATOR_ID: ids,
+            INDICATOR_ID: pd.Categorical.from_codes(
+                id_codes[key_codes], ids, validate=False
+            ),
             VALUE: records.value.astype(float).to_numpy() * scale,
             # the record's position, to name the cell of a value rejected below
             "_record": np.arange(len(records)),
@@ -349,7 +355,7 @@ def _map_records(
     frame = frame[~negative].reset_index(drop=True)
     dup = frame.duplicated([TERRITORY_ID, INDICATOR_ID, YEAR], keep="first")
     if dup.any():
-        first = frame[~dup].set_index([TERRITORY_ID, INDICATOR_ID, YEAR])[VALUE]
+        first = plain(frame[~dup]).set_index([TERRITORY_ID, INDICATOR_ID, YEAR])[VALUE]
 
         def repeated(rec) -> str:
             kept = first.get((rec.territory_id, rec.indicator_id, rec.year))
@@ -360,7 +366,13 @@ def _map_records(
 
         _reject_values(rejects, frame[dup], records, repeated, "duplicate")
         frame = frame[~dup]
-    frame = frame.drop(columns=["_record"]).assign(**{SOURCE_ID: source_id})
+    frame = frame.drop(columns=["_record"]).assign(
+        **{
+            SOURCE_ID: pd.Categorical.from_codes(
+                np.zeros(len(frame), np.int8), [source_id], validate=False
+            )
+        }
+    )
     return frame.reset_index(drop=True), rejects
 
 
@@ -436,7 +448,7 @@ def derive(observations: pd.DataFrame, catalog) -> pd.DataFrame:
     needed = {e.id for e in formulas} | {
         e.formula[part] for e in formulas for part in ("numerator", "denominator")
     }
-    inputs = observations[observations[INDICATOR_ID].isin(needed)]
+    inputs = plain(observations[observations[INDICATOR_ID].isin(needed)])
     by_indicator = {
         name: group.drop_duplicates(key, keep="last").set_index(key)[VALUE]
         for name, group in inputs.groupby(INDICATOR_ID, observed=True)
@@ -716,24 +728,8 @@ def _run_locked(files, store, report, on_progress, now, pins=frozenset()) -> Etl
     frames = list(new_partitions.values())
     if live is not None and reused:
         # Only the partitions kept (a partition holds one source's values).
-        # Their indicator ids stay categorical (12 M strings are not built);
-        # the new partitions take the same categories, so the concat keeps them.
-        kept = read_observations(live, set(reused))
-        ids = set(kept[INDICATOR_ID].cat.categories)
-        for frame in frames:
-            ids |= set(frame[INDICATOR_ID].unique())
-        dtype = pd.CategoricalDtype(sorted(ids))
-        frames = [
-            f.assign(**{INDICATOR_ID: f[INDICATOR_ID].astype(dtype)})
-            for f in [kept, *frames]
-        ]
-    observations = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(columns=[TERRITORY_ID, YEAR, INDICATOR_ID, VALUE, SOURCE_ID])
-    )
-    if not isinstance(observations[INDICATOR_ID].dtype, pd.CategoricalDtype):
-        observations[INDICATOR_ID] = observations[INDICATOR_ID].astype(str)
+        frames.insert(0, read_observations(live, set(reused)))
+    observations = _concat(frames)
     report.conflicts, report.conflict_examples = _conflicts(observations, sources)
     derived = derive(observations, catalog)
     report.derived = len(derived)
@@ -801,6 +797,39 @@ def _run_locked(files, store, report, on_progress, now, pins=frozenset()) -> Etl
     return report
 
 
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Observations of several partitions in one frame. A column categorical
+    in every frame stays categorical (the union of the categories: 12 M ids
+    are not made strings); else categorical columns become strings first."""
+    if not frames:
+        return pd.DataFrame(
+            columns=[TERRITORY_ID, YEAR, INDICATOR_ID, VALUE, SOURCE_ID]
+        )
+    for column in (TERRITORY_ID, INDICATOR_ID, SOURCE_ID):
+        kinds = [isinstance(f[column].dtype, pd.CategoricalDtype) for f in frames]
+        if all(kinds):
+            categories = pd.Index(
+                pd.unique(
+                    np.concatenate(
+                        [f[column].cat.categories.to_numpy(object) for f in frames]
+                    )
+                )
+            )
+            frames = [
+                f.assign(**{column: f[column].cat.set_categories(categories)})
+                for f in frames
+            ]
+        elif any(kinds):
+            frames = [
+                f.assign(**{column: f[column].astype(str)}) if kind else f
+                for f, kind in zip(frames, kinds, strict=True)
+            ]
+    observations = pd.concat(frames, ignore_index=True)
+    if not isinstance(observations[INDICATOR_ID].dtype, pd.CategoricalDtype):
+        observations[INDICATOR_ID] = observations[INDICATOR_ID].astype(str)
+    return observations
+
+
 def _looks_like_dictionary(path: Path) -> bool:
     if path.suffix.lower() not in {".csv", ".txt", ".tsv"}:
         return False
@@ -829,7 +858,7 @@ def _conflicts(observations: pd.DataFrame, sources: pd.DataFrame) -> tuple[int, 
         return 0, []
     # Strings, as in a first run: a categorical id would order the examples
     # by its categories.
-    dup = dup.astype({INDICATOR_ID: str})
+    dup = plain(dup).astype({INDICATOR_ID: str})
     spread = dup.groupby(key, observed=True)[VALUE].agg(["min", "max"])
     differ = spread[~np.isclose(spread["min"], spread["max"])]
     if differ.empty:

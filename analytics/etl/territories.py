@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.etl.clean import clean_label, normalize_name
+from analytics.etl.readers.base import codes_of
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "datasets" / "reference"
 REGIONS_CSV = REFERENCE_DIR / "regions.csv"
@@ -182,27 +183,27 @@ class TerritoryResolver:
     def resolve_frame(self, records: pd.DataFrame) -> pd.Series:
         """Territory id for each record ('' where unmatched), resolving each
         distinct (code, name) pair once."""
-        codes, code_values = pd.factorize(
-            records["territory_code"], use_na_sentinel=False
-        )
-        names, name_values = pd.factorize(
-            records["territory_name"], use_na_sentinel=False
-        )
+        pairs, ids = self.resolve_codes(records)
+        return pd.Series(np.asarray(ids, dtype=object)[pairs], index=records.index)
+
+    def resolve_codes(self, records: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+        """The territory ids of the distinct (code, name) pairs of the records
+        ('' where unmatched), resolved once each in order of first appearance,
+        and each record's pair."""
+        codes, code_values = codes_of(records["territory_code"])
+        names, name_values = codes_of(records["territory_name"])
+        width = max(len(name_values), 1)
         # Distinct (code, name) pairs in order of first appearance.
-        pairs, first = pd.factorize(
-            codes.astype(np.int64) * max(len(name_values), 1) + names
-        )
+        pairs, first = pd.factorize(codes.astype(np.int64) * width + names)
         found_ids = []
         for pair in first:
-            code = code_values[pair // max(len(name_values), 1)]
-            name = name_values[pair % max(len(name_values), 1)]
+            code = code_values[pair // width]
+            name = name_values[pair % width]
             found = self.resolve_code(code, name) if code else None
             if found is None and name:
                 found = self.resolve_name(name)
             found_ids.append(found or "")
-        return pd.Series(
-            np.asarray(found_ids, dtype=object)[pairs], index=records.index
-        )
+        return pairs, found_ids
 
     def territories(self) -> pd.DataFrame:
         """All territories: reference regions, reference municipalities and the

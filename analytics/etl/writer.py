@@ -67,9 +67,33 @@ def store_lock(store: Path, *, wait: bool = False) -> Iterator[None]:
 
 
 def write_partition(frame: pd.DataFrame, file: Path) -> None:
+    """One source's observations as Parquet. Categorical columns are written
+    from their codes (as a string, or a dictionary of the values in order of
+    first appearance, as a column of strings would be)."""
+    categorical = {
+        c
+        for c in OBSERVATION_COLUMNS
+        if isinstance(frame[c].dtype, pd.CategoricalDtype)
+    }
+    plain = [c for c in OBSERVATION_COLUMNS if c not in categorical]
     table = pa.Table.from_pandas(
-        frame[OBSERVATION_COLUMNS], schema=OBSERVATION_SCHEMA, preserve_index=False
+        frame[plain],
+        schema=pa.schema([OBSERVATION_SCHEMA.field(c) for c in plain]),
+        preserve_index=False,
     )
+    columns = []
+    for field in OBSERVATION_SCHEMA:
+        if field.name not in categorical:
+            columns.append(table.column(field.name))
+            continue
+        series = frame[field.name]
+        strings = pa.array(series.cat.categories.to_numpy(object), pa.string()).take(
+            pa.array(series.cat.codes.to_numpy())
+        )
+        if pa.types.is_dictionary(field.type):
+            strings = strings.dictionary_encode()
+        columns.append(strings)
+    table = pa.Table.from_arrays(columns, schema=OBSERVATION_SCHEMA)
     pq.write_table(table, file, compression="zstd")
 
 

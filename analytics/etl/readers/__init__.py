@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow as pa
+
 from analytics.etl.clean import parse_value
 from analytics.etl.readers import emiss, region_year, site_workbook, tables
 from analytics.etl.readers.base import LayoutError, ReadResult, read_workbook, text
@@ -94,19 +96,22 @@ def read_file(
             )
         return result
     if suffix in TEXT_SUFFIXES:
-        frame = tables.read_frame(path)
+        frame = tables.read_table(path)
+        arrow = isinstance(frame, pa.Table)
         layout = tables.detect_csv_layout(frame)
         if layout == tables.LAYOUT_DICTIONARY:
-            tables.read_dictionary(frame, result)
+            tables.read_dictionary(frame.to_pandas() if arrow else frame, result)
         elif layout == tables.LAYOUT_PANEL:
-            tables.read_panel(frame, result, named_columns or {})
+            read = tables.read_panel_table if arrow else tables.read_panel
+            read(frame, result, named_columns or {})
         elif layout == tables.LAYOUT_TIDY:
-            tables.read_tidy(frame, result)
+            (tables.read_tidy_table if arrow else tables.read_tidy)(frame, result)
         else:
+            columns = frame.column_names if arrow else list(frame.columns)
             raise LayoutError(
                 f"{path.name}: столбцы не похожи ни на панель БД ПМО (oktmo, year, "
                 "tNNNNNNN_K), ни на шаблон (territory, year, indicator, value, unit): "
-                + ", ".join(list(frame.columns)[:8])
+                + ", ".join(columns[:8])
             )
         return result
     raise LayoutError(f"{path.name}: тип файла «{suffix}» не поддерживается")

@@ -13,6 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analytics.etl.clean import Parsed, cell_ref, parse_value
@@ -51,6 +52,24 @@ def cell_texts(records: pd.DataFrame) -> list[str]:
             records[CELL_ROW].tolist(), records[CELL_COLUMN].tolist(), strict=True
         )
     ]
+
+
+def plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its categorical columns as Python strings (object)."""
+    categorical = [
+        c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)
+    ]
+    return frame.astype(dict.fromkeys(categorical, object)) if categorical else frame
+
+
+def codes_of(series: pd.Series) -> tuple[np.ndarray, list]:
+    """Integer codes of a column and the values they stand for: a
+    categorical's own codes and categories (unused ones included), else
+    :func:`pandas.factorize` (first appearance)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy(), list(series.cat.categories)
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    return codes, list(uniques)
 
 
 class LayoutError(ValueError):
@@ -105,8 +124,12 @@ class ReadResult:
         if not self.records:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in RECORD_COLUMNS})
         frame = pd.concat(self.records, ignore_index=True)
-        if cells and CELL_ROW in frame.columns:
-            frame = frame.assign(cell=cell_texts(frame))[RECORD_COLUMNS]
+        if cells:
+            # CSV readers keep repeated texts as categoricals; callers that
+            # ask for cell texts get plain columns.
+            frame = plain(frame)
+            if CELL_ROW in frame.columns:
+                frame = frame.assign(cell=cell_texts(frame))[RECORD_COLUMNS]
         return frame
 
 

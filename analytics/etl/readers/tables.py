@@ -26,6 +26,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from analytics.etl.clean import parse_value
 from analytics.etl.readers.base import (
@@ -100,7 +103,9 @@ def _find(columns: list[str], role: str) -> str | None:
     return None
 
 
-def read_frame(path: Path) -> pd.DataFrame:
+def _checked_text(path: Path) -> tuple[bytes, str, str, str]:
+    """The bytes of a CSV, its text, encoding and delimiter, after the checks
+    every CSV passes (encoding, not empty, no NUL bytes, row limit)."""
     data = path.read_bytes()
     text_data, encoding = _decode(data, path)
     if not text_data.strip():
@@ -113,25 +118,106 @@ def read_frame(path: Path) -> pd.DataFrame:
             f"{path.name}: {_thousands(lines)} строк — больше предела "
             f"{_thousands(max_rows())}"
         )
-    delimiter = sniff_delimiter(text_data[:20000])
+    return data, text_data, encoding, sniff_delimiter(text_data[:20000])
+
+
+def read_frame(path: Path) -> pd.DataFrame:
+    """The CSV as pandas reads it, every cell a string."""
+    return _pandas_frame(path, *_checked_text(path))
+
+
+def _pandas_frame(
+    path: Path, data: bytes, text_data: str, encoding: str, delimiter: str
+) -> pd.DataFrame:
     # The parser reads the bytes (a str would be encoded back to UTF-8 first).
-    frame = pd.read_csv(
-        io.BytesIO(data),
-        sep=delimiter,
-        dtype=str,
-        keep_default_na=False,
-        encoding=encoding,
-    )
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(data),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            encoding=encoding,
+        )
+    except pd.errors.ParserError as error:
+        fields = re.search(
+            r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error)
+        )
+        where = (
+            f"в строке {fields[2]} полей {fields[3]}, а в заголовке {fields[1]}"
+            if fields
+            else str(error).strip()
+        )
+        raise LayoutError(
+            f"{path.name}: строки разной длины, CSV не разобран: {where}"
+        ) from error
     frame.columns = [str(c).strip() for c in frame.columns]
     unnamed = [c for c in frame.columns if c == "" or c.startswith("Unnamed")]
     return frame.drop(columns=unnamed)
 
 
-def detect_csv_layout(frame: pd.DataFrame) -> str | None:
-    columns = list(frame.columns)
+def read_table(path: Path) -> pa.Table | pd.DataFrame:
+    """The CSV with every cell a string: an Arrow table read on all cores, or
+    (for what Arrow's parser does not take the way pandas does: rows shorter
+    than the header, blank-looking lines, quotes in the header) the pandas
+    frame of :func:`read_frame`. Both hold the same cells under the same
+    column names."""
+    data, text_data, encoding, delimiter = _checked_text(path)
+    table = _arrow_table(data, text_data, encoding, delimiter)
+    if table is None:
+        return _pandas_frame(path, data, text_data, encoding, delimiter)
+    return table
+
+
+def _arrow_table(
+    data: bytes, text_data: str, encoding: str, delimiter: str
+) -> pa.Table | None:
+    first_line = text_data.split("\n", 1)[0]
+    if '"' in first_line or not first_line.strip():
+        return None
+    # Column names exactly as pandas makes them (duplicates numbered,
+    # empty ones «Unnamed: N»).
+    header = pd.read_csv(
+        io.StringIO(first_line + "\n"), sep=delimiter, dtype=str, nrows=0
+    ).columns
+    names = [str(c).strip() for c in header]
+    keep = [i for i, c in enumerate(names) if c != "" and not c.startswith("Unnamed")]
+    if len({names[i] for i in keep}) < len(keep):
+        return None
+    if encoding == "cp1251":
+        data = text_data.encode("utf-8")
+    elif encoding == "utf-8-sig":
+        data = data[3:]
+    raw_names = [f"c{i}" for i in range(len(names))]
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(column_names=raw_names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=b'"' in data
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(raw_names, pa.string()),
+                include_columns=[raw_names[i] for i in keep],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    return table.rename_columns([names[i] for i in keep])
+
+
+def detect_csv_layout(frame: pa.Table | pd.DataFrame) -> str | None:
+    columns = list(frame.column_names if isinstance(frame, pa.Table) else frame.columns)
     lowered = [c.lower() for c in columns]
-    if lowered[:2] == ["id", "name"] and frame["id"].str.match(BDMO_CODE).mean() > 0.5:
-        return LAYOUT_DICTIONARY
+    if lowered[:2] == ["id", "name"]:
+        ids = (
+            frame.column("id").to_pandas()
+            if isinstance(frame, pa.Table)
+            else frame["id"]
+        )
+        if ids.str.match(BDMO_CODE).mean() > 0.5:
+            return LAYOUT_DICTIONARY
     has_year = _find(columns, "year") is not None
     if (
         has_year
@@ -162,15 +248,56 @@ def parse_values(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return values, ~np.isnan(values)
 
 
+def parse_cells(cells: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`parse_values` of Arrow strings, with the same result: Arrow's
+    cast (all cores, no Python objects) parses the plain numbers, and the
+    cells it does not settle (signs, spaces, decimal commas, «nan», «inf»)
+    go through :func:`parse_values` as before."""
+    parts = []
+    for chunk in cells.chunks:
+        try:
+            parts.append(pc.cast(chunk, pa.float64()).to_numpy(zero_copy_only=False))
+        except pa.ArrowInvalid:
+            plain = pc.match_substring_regex(chunk, _ARROW_NUMBER)
+            values = np.full(len(chunk), np.nan)
+            values[plain.to_numpy(zero_copy_only=False)] = pc.cast(
+                chunk.filter(plain), pa.float64()
+            ).to_numpy(zero_copy_only=False)
+            parts.append(values)
+    values = np.concatenate(parts) if parts else np.empty(0)
+    if (np.signbit(values) & (values == 0)).any():
+        # «-0»: pandas makes it 0 or -0 depending on the other cells, so the
+        # whole column goes the old way.
+        return parse_values(pd.Series(cells.to_pylist(), dtype=object))
+    slow = np.flatnonzero(~np.isfinite(values))
+    if len(slow):
+        raw = pd.Series(cells.take(slow).to_pylist(), dtype=object)
+        parsed = parse_values(raw)[0]
+        zeros = raw[parsed == 0]
+        if zeros.str.contains("-|\u2212").any():
+            return parse_values(pd.Series(cells.to_pylist(), dtype=object))
+        values[slow] = parsed
+    return values, ~np.isnan(values)
+
+
+#: What Arrow's string-to-float cast reads as pandas does (ASCII digits, no
+#: spaces); the other cells take the slow way.
+_ARROW_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+
 def _reject_cells(
-    result: ReadResult, raw: pd.Series, rows: np.ndarray, column_names: pd.Series | str
+    result: ReadResult,
+    raw: pd.Series | list,
+    rows: np.ndarray,
+    column_names: pd.Series | str,
 ) -> None:
     names = (
         column_names.to_numpy()
         if isinstance(column_names, pd.Series)
         else np.full(len(rows), column_names)
     )
-    for value, row, column in zip(raw.to_numpy(), rows, names, strict=True):
+    cells = raw.to_numpy() if isinstance(raw, pd.Series) else raw
+    for value, row, column in zip(cells, rows, names, strict=True):
         parsed = parse_value(value)
         result.reject(
             sheet="",
@@ -188,14 +315,22 @@ def _parse_years(
     (1900–2100); each such row is rejected with its cell."""
     # A column repeats a few years: each distinct text is parsed once.
     codes, texts = pd.factorize(frame[year_col], use_na_sentinel=False)
-    parsed = pd.to_numeric(pd.Series(texts).str.strip(), errors="coerce")
-    years = pd.Series(parsed.to_numpy()[codes], index=frame.index)
-    bad = (years.isna() | (years % 1 != 0) | (years < 1900) | (years > 2100)).to_numpy()
+    years, bad = _years(codes, pd.Series(texts), year_col, result)
+    return pd.Series(years, index=frame.index), bad
+
+
+def _years(
+    codes: np.ndarray, texts: pd.Series, year_col: str, result: ReadResult
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_parse_years` of a column given as codes into distinct texts."""
+    parsed = pd.to_numeric(texts.str.strip(), errors="coerce").to_numpy()
+    bad_text = np.isnan(parsed) | (parsed % 1 != 0) | (parsed < 1900) | (parsed > 2100)
+    years, bad = parsed[codes], bad_text[codes]
     for i in np.flatnonzero(bad):
         result.reject(
             sheet="",
             cell=csv_cell(i, year_col),
-            raw=frame[year_col].iat[i],
+            raw=texts.iat[codes[i]],
             reason="год не распознан",
             kind="invalid",
         )
@@ -221,14 +356,12 @@ def _objects(values: np.ndarray) -> pd.Series:
     return pd.Series(values, dtype=object, copy=False)
 
 
-def read_panel(
-    frame: pd.DataFrame, result: ReadResult, named_columns: dict[str, str]
-) -> int:
-    """Wide БД ПМО panel. ``named_columns`` maps extra (non-code) column names
-    that the catalog knows to their published unit; other named columns are
-    listed as ignored."""
+def _panel_columns(
+    columns: list[str], result: ReadResult, named_columns: dict[str, str]
+) -> tuple[str, str, str | None, list[str]]:
+    """The OKTMO, year and name columns of a panel and its value columns (a
+    note lists the columns left out)."""
     result.layouts[""] = LAYOUT_PANEL
-    columns = list(frame.columns)
     oktmo_col = _find(columns, "oktmo")
     year_col = _find(columns, "year")
     name_col = _find(columns, "name")
@@ -243,12 +376,12 @@ def read_panel(
         result.notes.append(
             "столбцы без кода БД ПМО и не из каталога пропущены: " + ", ".join(ignored)
         )
-    codes = _oktmo(frame[oktmo_col])
-    years, bad_year = _parse_years(frame, year_col, result)
-    names = (
-        frame[name_col].str.strip() if name_col else pd.Series("", index=frame.index)
-    )
-    value_cols = code_cols + extra
+    return oktmo_col, year_col, name_col, code_cols + extra
+
+
+def _panel_indicators(
+    value_cols: list[str], result: ReadResult, named_columns: dict[str, str]
+) -> None:
     for column in value_cols:
         key = f"bdmo:{column}"
         unit = named_columns.get(column, "")
@@ -258,6 +391,23 @@ def read_panel(
                 key=key, name_ru=column, unit=unit, code=column, source_kind="bdmo"
             ),
         )
+
+
+def read_panel(
+    frame: pd.DataFrame, result: ReadResult, named_columns: dict[str, str]
+) -> int:
+    """Wide БД ПМО panel. ``named_columns`` maps extra (non-code) column names
+    that the catalog knows to their published unit; other named columns are
+    listed as ignored."""
+    oktmo_col, year_col, name_col, value_cols = _panel_columns(
+        list(frame.columns), result, named_columns
+    )
+    codes = _oktmo(frame[oktmo_col])
+    years, bad_year = _parse_years(frame, year_col, result)
+    names = (
+        frame[name_col].str.strip() if name_col else pd.Series("", index=frame.index)
+    )
+    _panel_indicators(value_cols, result, named_columns)
     if not value_cols:
         return sum(len(r) for r in result.records)
     # All value columns at once, column after column (the order of records
@@ -296,26 +446,23 @@ def read_panel(
     return sum(len(r) for r in result.records)
 
 
-def read_tidy(frame: pd.DataFrame, result: ReadResult) -> int:
-    """The tidy template, and the long БД ПМО variant."""
+def _tidy_columns(columns: list[str], result: ReadResult) -> tuple:
+    """Territory, year, indicator, value, unit and name columns of a tidy
+    file (unit and name may be None)."""
     result.layouts[""] = LAYOUT_TIDY
-    columns = list(frame.columns)
-    territory_col = _find(columns, "oktmo") or _find(columns, "territory")
-    year_col = _find(columns, "year")
-    indicator_col = _find(columns, "indicator")
-    value_col = _find(columns, "value")
-    unit_col = _find(columns, "unit")
-    name_col = _find(columns, "name")
-    territory = frame[territory_col].str.strip()
-    is_code = territory.str.fullmatch(r"\d{7,8}|[A-Z]{2}(-[A-Z]{2,3}(-X)?)?|FD-[A-Z]+")
-    years, bad_year = _parse_years(frame, year_col, result)
-    units = (
-        frame[unit_col].str.strip() if unit_col else pd.Series("", index=frame.index)
+    return (
+        _find(columns, "oktmo") or _find(columns, "territory"),
+        _find(columns, "year"),
+        _find(columns, "indicator"),
+        _find(columns, "value"),
+        _find(columns, "unit"),
+        _find(columns, "name"),
     )
-    indicators = frame[indicator_col].str.strip()
-    keys = "tidy:" + indicators + "|" + units
-    triples = pd.DataFrame({"key": keys, "name": indicators, "unit": units})
-    for key, name, unit in triples.drop_duplicates().itertuples(index=False):
+
+
+def _tidy_indicators(result: ReadResult, triples) -> None:
+    """Register (key, name, unit) triples of a tidy file, the first of a key."""
+    for key, name, unit in triples:
         kind = "bdmo" if BDMO_CODE.match(name) else "tidy"
         result.indicators.setdefault(
             key,
@@ -327,6 +474,27 @@ def read_tidy(frame: pd.DataFrame, result: ReadResult) -> int:
                 source_kind=kind,
             ),
         )
+
+
+#: A territory column's code (OKTMO, store id) as opposed to a name.
+_TERRITORY_CODE = r"\d{7,8}|[A-Z]{2}(-[A-Z]{2,3}(-X)?)?|FD-[A-Z]+"
+
+
+def read_tidy(frame: pd.DataFrame, result: ReadResult) -> int:
+    """The tidy template, and the long БД ПМО variant."""
+    territory_col, year_col, indicator_col, value_col, unit_col, name_col = (
+        _tidy_columns(list(frame.columns), result)
+    )
+    territory = frame[territory_col].str.strip()
+    is_code = territory.str.fullmatch(_TERRITORY_CODE)
+    years, bad_year = _parse_years(frame, year_col, result)
+    units = (
+        frame[unit_col].str.strip() if unit_col else pd.Series("", index=frame.index)
+    )
+    indicators = frame[indicator_col].str.strip()
+    keys = "tidy:" + indicators + "|" + units
+    triples = pd.DataFrame({"key": keys, "name": indicators, "unit": units})
+    _tidy_indicators(result, triples.drop_duplicates().itertuples(index=False))
     values, ok = parse_values(frame[value_col])
     ok &= ~bad_year
     rows = np.arange(len(frame))
@@ -352,3 +520,154 @@ def read_tidy(frame: pd.DataFrame, result: ReadResult) -> int:
     failed = ~ok & ~bad_year
     _reject_cells(result, frame[value_col][failed], rows[failed], value_col)
     return int(ok.sum())
+
+
+# Arrow tables (:func:`read_table`): the same records and rejects as
+# :func:`read_panel` and :func:`read_tidy`, but names, codes, years and keys
+# are cleaned once per distinct text (with the same pandas string methods)
+# and records carry them as categoricals, so no Python string is made per
+# value.
+
+
+def _distinct(column: pa.ChunkedArray) -> tuple[np.ndarray, pd.Series]:
+    """Codes of a string column into its distinct texts (first appearance)."""
+    array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    encoded = array.dictionary_encode()
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp)
+    return codes, pd.Series(encoded.dictionary.to_pylist(), dtype=str)
+
+
+def _stripped(table: pa.Table, column: str | None) -> tuple[np.ndarray, pd.Series]:
+    """:func:`_distinct` of a column with its texts stripped (all '' when
+    the file has no such column)."""
+    if column is None:
+        return np.zeros(table.num_rows, np.intp), pd.Series([""], dtype=str)
+    codes, texts = _distinct(table.column(column))
+    return codes, texts.str.strip()
+
+
+def _categorical(codes: np.ndarray, texts: pd.Series | list) -> pd.Categorical:
+    """Texts (one per code value, repeats allowed) spread over ``codes``."""
+    inverse, uniques = pd.factorize(np.asarray(texts, dtype=object))
+    return pd.Categorical.from_codes(
+        inverse[codes] if len(codes) else codes, categories=uniques, validate=False
+    )
+
+
+def _add_csv_records(
+    result: ReadResult, name, code, key, years, values, rows, column
+) -> None:
+    result.add_records(
+        pd.DataFrame(
+            {
+                "territory_name": name,
+                "territory_code": code,
+                "indicator_key": key,
+                "year": years.astype(int),
+                "value": values,
+                "sheet": "",
+                "cell": "",
+                CELL_ROW: rows,
+                CELL_COLUMN: column,
+            }
+        )
+    )
+
+
+def read_panel_table(
+    table: pa.Table, result: ReadResult, named_columns: dict[str, str]
+) -> int:
+    """:func:`read_panel` of an Arrow table."""
+    oktmo_col, year_col, name_col, value_cols = _panel_columns(
+        table.column_names, result, named_columns
+    )
+    oktmo_codes, oktmo_texts = _distinct(table.column(oktmo_col))
+    years, bad_year = _years(*_distinct(table.column(year_col)), year_col, result)
+    name_codes, name_texts = _stripped(table, name_col)
+    _panel_indicators(value_cols, result, named_columns)
+    if not value_cols:
+        return sum(len(r) for r in result.records)
+    # All value columns at once, column after column (the order of records
+    # and rejects).
+    rows = np.flatnonzero(~bad_year)
+    whole = len(rows) == table.num_rows
+    raw = pa.chunked_array(
+        [
+            chunk
+            for column in value_cols
+            for chunk in (
+                table.column(column) if whole else table.column(column).take(rows)
+            ).chunks
+        ],
+        type=pa.string(),
+    )
+    values, ok = parse_cells(raw)
+    column_of = np.repeat(np.arange(len(value_cols)), len(rows))
+    row_of = np.tile(rows, len(value_cols))
+    at = row_of[ok]
+    columns = np.array(value_cols, dtype=object)
+    _add_csv_records(
+        result,
+        _categorical(name_codes[at], name_texts),
+        _categorical(oktmo_codes[at], _oktmo(oktmo_texts)),
+        pd.Categorical.from_codes(
+            column_of[ok], [f"bdmo:{c}" for c in value_cols], validate=False
+        ),
+        years[at],
+        values[ok],
+        at,
+        pd.Categorical.from_codes(column_of[ok], value_cols, validate=False),
+    )
+    failed = ~ok
+    _reject_cells(
+        result,
+        raw.filter(pa.array(failed)).to_pylist(),
+        row_of[failed],
+        pd.Series(columns[column_of[failed]], dtype=object),
+    )
+    return sum(len(r) for r in result.records)
+
+
+def read_tidy_table(table: pa.Table, result: ReadResult) -> int:
+    """:func:`read_tidy` of an Arrow table."""
+    territory_col, year_col, indicator_col, value_col, unit_col, name_col = (
+        _tidy_columns(table.column_names, result)
+    )
+    territory_codes, territory = _stripped(table, territory_col)
+    is_code = territory.str.fullmatch(_TERRITORY_CODE)
+    years, bad_year = _years(*_distinct(table.column(year_col)), year_col, result)
+    unit_codes, units = _stripped(table, unit_col)
+    indicator_codes, indicators = _stripped(table, indicator_col)
+    # distinct (indicator, unit) pairs in order of first appearance
+    pair_codes, pairs = pd.factorize(indicator_codes * len(units) + unit_codes)
+    pair_names = indicators.to_numpy()[pairs // len(units)]
+    pair_units = units.to_numpy()[pairs % len(units)]
+    keys = [
+        f"tidy:{name}|{unit}" for name, unit in zip(pair_names, pair_units, strict=True)
+    ]
+    _tidy_indicators(result, zip(keys, pair_names, pair_units, strict=True))
+    raw = table.column(value_col)
+    values, ok = parse_cells(raw)
+    ok &= ~bad_year
+    at = np.flatnonzero(ok)
+    if name_col:
+        name_codes, names = _stripped(table, name_col)
+    else:
+        name_codes, names = territory_codes, territory.where(~is_code, "")
+    codes = territory.where(is_code, "")
+    codes = codes.where(~codes.str.fullmatch(r"\d{7}"), "0" + codes)
+    _add_csv_records(
+        result,
+        _categorical(name_codes[at], names),
+        _categorical(territory_codes[at], codes),
+        _categorical(pair_codes[at], keys),
+        years[at],
+        values[at],
+        at,
+        pd.Categorical.from_codes(
+            np.zeros(len(at), np.int8), [value_col], validate=False
+        ),
+    )
+    failed = np.flatnonzero(~ok & ~bad_year)
+    _reject_cells(result, raw.take(failed).to_pylist(), failed, value_col)
+    return len(at)
