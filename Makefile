@@ -41,7 +41,7 @@ store: setup
 	@test -f $(STORE)/CURRENT || $(MAKE) --no-print-directory etl
 
 run: store
-	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) --server.headless true \
+	$(PY) serve.py --server.port $(PORT) --server.headless true \
 	  --browser.gatherUsageStats false
 
 demo: setup

@@ -11,6 +11,7 @@ from analytics.i18n import name as name_of
 from analytics.store import StoreError
 from app_pages.common import (
     agglomeration_choices,
+    default_agglomeration,
     init_state_from_query,
     lang,
     load_store,
@@ -57,9 +58,7 @@ def sidebar(store) -> None:
         return
     options = aggs["agglomeration_id"].tolist()
     if st.session_state.get("agg") not in options:
-        # Default: the agglomeration with the most territories that has a core.
-        ranked = aggs.sort_values(["has_core", "territories"], ascending=False)
-        st.session_state["agg"] = ranked["agglomeration_id"].iloc[0]
+        st.session_state["agg"] = default_agglomeration(aggs)
     labels = {
         row.agglomeration_id: name_of(row._asdict(), language)
         for row in aggs.itertuples()

@@ -19,6 +19,7 @@ which remain in the store for derivations and the data page.
 from __future__ import annotations
 
 import re
+import threading
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -80,6 +81,8 @@ class _Index:
 
 
 _INDEXES: dict[int, _Index] = {}
+_MEMO_LOCK = threading.Lock()
+_INDEX_LOCK = threading.Lock()
 _SCOPES_KEPT = 128
 _MEMO_BYTES = 512 * 2**20  # slices of a 12 M-value store run to 100 MB each
 
@@ -90,33 +93,45 @@ def _index(store: Store) -> _Index:
     found = _INDEXES.get(key)
     if found is not None:
         return found
-    codes, uniques = pd.factorize(store.observations[TERRITORY_ID], sort=False)
-    order = np.argsort(codes, kind="stable")
-    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
-    bounds = np.concatenate([[0], np.cumsum(counts)])
-    if (codes < 0).any():  # missing ids sort first; skip them
-        order = order[int((codes < 0).sum()) :]
-    index = _Index({str(t): i for i, t in enumerate(uniques)}, order, bounds)
-    _INDEXES[key] = index
-    weakref.finalize(store, _INDEXES.pop, key, None)
-    return index
+    with _INDEX_LOCK:  # built once even when two sessions ask at once
+        found = _INDEXES.get(key)
+        if found is not None:
+            return found
+        codes, uniques = pd.factorize(store.observations[TERRITORY_ID], sort=False)
+        order = np.argsort(codes, kind="stable")
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        bounds = np.concatenate([[0], np.cumsum(counts)])
+        if (codes < 0).any():  # missing ids sort first; skip them
+            order = order[int((codes < 0).sum()) :]
+        index = _Index({str(t): i for i, t in enumerate(uniques)}, order, bounds)
+        _INDEXES[key] = index
+        weakref.finalize(store, _INDEXES.pop, key, None)
+        return index
 
 
 def remember(store: Store, key: tuple, compute):
-    """A per-store memo of recent slices (least recently used dropped)."""
-    memo = _index(store).scopes
-    if key in memo:
-        memo.move_to_end(key)
-        return memo[key]
-    value = compute()
+    """A per-store memo of recent slices (least recently used dropped).
+
+    Sessions (and the server's warm-up) run in threads of one process: the
+    memo is changed under a lock; ``compute`` runs outside it, so two threads
+    may compute the same value once each, and the first one stays."""
     index = _index(store)
-    memo[key] = value
-    index.sizes[key] = _nbytes(value)
-    while len(memo) > 1 and (
-        len(memo) > _SCOPES_KEPT or sum(index.sizes.values()) > _MEMO_BYTES
-    ):
-        dropped, _ = memo.popitem(last=False)
-        index.sizes.pop(dropped, None)
+    memo = index.scopes
+    with _MEMO_LOCK:
+        if key in memo:
+            memo.move_to_end(key)
+            return memo[key]
+    value = compute()
+    with _MEMO_LOCK:
+        if key in memo:
+            return memo[key]
+        memo[key] = value
+        index.sizes[key] = _nbytes(value)
+        while len(memo) > 1 and (
+            len(memo) > _SCOPES_KEPT or sum(index.sizes.values()) > _MEMO_BYTES
+        ):
+            dropped, _ = memo.popitem(last=False)
+            index.sizes.pop(dropped, None)
     return value
 
 

@@ -1407,6 +1407,53 @@ class TypologyView:
     members: pd.DataFrame
 
 
+def _typology_inputs(store: Store) -> tuple[list[str], list[str]]:
+    """Every agglomeration territory and the comparable theme indicators."""
+    terr = store.territories
+    ids = terr.loc[terr["agglomeration_id"] != "", TERRITORY_ID].tolist()
+    return ids, sel_.comparable_indicators(store, ids)
+
+
+def typology_model(
+    store: Store,
+    year: int,
+    method: str = "kmeans",
+    n_clusters: int | str = "auto",
+    lang: str = "ru",
+) -> typology.Typology:
+    """The fitted typology of every agglomeration territory in ``year``: one
+    fit per store, year and method, shared by every agglomeration, weighting
+    and language (never mutate it). ``NoData`` when it cannot be fitted."""
+    ids, indicator_ids = _typology_inputs(store)
+
+    def fit() -> typology.Typology:
+        from analytics import typology  # scikit-learn: imported on first use
+
+        matrix = composite.indicator_matrix(
+            sel_.scope(store),
+            store.territories,
+            store.indicators,
+            None,
+            year,
+            indicator_ids=indicator_ids,
+        )
+        matrix = matrix[matrix.index.isin(ids)]
+        if len(matrix) < 6:
+            raise NoData(t("empty.too_few", lang, need=6, have=len(matrix)))
+        model = typology.Typology(
+            method=method,
+            n_clusters=n_clusters,
+            catalog=store.indicators,
+            random_state=0,
+        )
+        return model.fit(matrix)
+
+    try:
+        return sel_.remember(store, ("typology", year, method, n_clusters), fit)
+    except ValueError as error:
+        raise NoData(str(error)) from error
+
+
 def typology_view(
     store: Store,
     selection: Selection,
@@ -1417,40 +1464,8 @@ def typology_view(
     the three themes in the selected year; the selected agglomeration's
     territories are listed with their type."""
     lang = selection.lang
-    terr = store.territories
-    ids = terr.loc[terr["agglomeration_id"] != "", TERRITORY_ID].tolist()
-    indicator_ids = sel_.comparable_indicators(store, ids)
-    matrix = composite.indicator_matrix(
-        sel_.scope(store),
-        store.territories,
-        store.indicators,
-        None,
-        selection.year,
-        indicator_ids=indicator_ids,
-    )
-    matrix = matrix[matrix.index.isin(ids)]
-    if len(matrix) < 6:
-        raise NoData(t("empty.too_few", lang, need=6, have=len(matrix)))
-
-    def fit() -> typology.Typology:
-        from analytics import typology  # scikit-learn: imported on first use
-
-        model = typology.Typology(
-            method=method,
-            n_clusters=n_clusters,
-            catalog=store.indicators,
-            random_state=0,
-        )
-        return model.fit(matrix)
-
-    try:
-        # one fit per year and method: the same for every agglomeration,
-        # weighting and language (never mutated below)
-        model = sel_.remember(
-            store, ("typology", selection.year, method, n_clusters), fit
-        )
-    except ValueError as error:
-        raise NoData(str(error)) from error
+    ids, indicator_ids = _typology_inputs(store)
+    model = typology_model(store, selection.year, method, n_clusters, lang)
     names = model.cluster_names_["name_en" if lang == "en" else "name_ru"]
     members = sel_.territory_lookup(store).reindex(model.embedding_.index)
     emb = model.embedding_.copy()

@@ -355,6 +355,43 @@ def agglomeration_choices():
     return _agglomerations(str(store_path()), store.version)
 
 
+def default_agglomeration(aggs) -> str:
+    """The agglomeration a new session starts on: the one with the most
+    territories among those that have a core."""
+    ranked = aggs.sort_values(["has_core", "territories"], ascending=False)
+    return str(ranked["agglomeration_id"].iloc[0])
+
+
+def warm_up() -> None:
+    """Fill the process-wide caches that sessions share, in the order a
+    visitor needs them: the store, the default agglomeration's overview (the
+    first page), then the typology of every year (the one analysis whose
+    change of year refits a model: k-means over a k sweep and a bootstrap,
+    about 0.3 s a year on the demo store).
+
+    ``serve.py`` runs it in a thread while the server starts, so the first
+    visitor does not wait for the store and a change of year on the typology
+    page is a lookup."""
+    from analytics import views
+
+    aggs = agglomeration_choices()
+    if aggs.empty:
+        return
+    agg = default_agglomeration(aggs)
+    years, default = year_choices(agg)
+    if not years:
+        return
+    view("overview.summary", Selection(agg, default or years[-1], True, DEFAULT_LANG))
+    store = load_store()
+    terr = store.territories
+    members = terr.loc[terr["agglomeration_id"] != "", "territory_id"].tolist()
+    for year in sorted(sel_.years(store, members), reverse=True):
+        try:
+            views.typology_model(store, year)  # the page's defaults
+        except views.NoData:
+            continue
+
+
 def year_choices(agglomeration_id: str) -> tuple[list[int], int | None]:
     """Years with data for an agglomeration and the default year (cached)."""
     store = load_store()

@@ -1,6 +1,6 @@
 """The app in a real browser: Debian's chromium driven by Playwright.
 
-Starts `streamlit run dashboard.py` on a loopback port on the demo store,
+Starts the app as `make run` does (`serve.py`) on a loopback port on the demo store,
 opens every page, switches agglomeration and language, and saves screenshots
 to ``tests/app/screenshots/`` (git-ignored) for people to look at.
 """
@@ -61,10 +61,7 @@ def app_url(demo_store):
     proc = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "dashboard.py"),
+            str(ROOT / "serve.py"),  # as `make run` starts it (with the warm-up)
             "--server.port",
             str(port),
             "--server.address",
