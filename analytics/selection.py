@@ -97,7 +97,10 @@ def _index(store: Store) -> _Index:
         found = _INDEXES.get(key)
         if found is not None:
             return found
-        codes, uniques = pd.factorize(store.observations[TERRITORY_ID], sort=False)
+        if store.territory_codes is not None:  # encoded by open_store already
+            codes, uniques = store.territory_codes
+        else:
+            codes, uniques = pd.factorize(store.observations[TERRITORY_ID], sort=False)
         order = np.argsort(codes, kind="stable")
         counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
         bounds = np.concatenate([[0], np.cumsum(counts)])

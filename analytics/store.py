@@ -19,7 +19,7 @@ previous version is kept so that it can be restored.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -118,6 +118,15 @@ OBSERVATION_SCHEMA = pa.schema(
     ]
 )
 
+# What the app reads: strings as large_string, the layout of pandas' string
+# dtype, so that ``to_pandas`` does not copy 12 M strings (0.4 s at full scale).
+_READ_SCHEMA = pa.schema(
+    [
+        pa.field(f.name, pa.large_string()) if f.type == pa.string() else f
+        for f in OBSERVATION_SCHEMA
+    ]
+)
+
 CURRENT = "CURRENT"
 VERSIONS = "versions"
 DERIVED_SOURCE = "derived"
@@ -140,6 +149,11 @@ class Store:
     agglomerations: pd.DataFrame
     sources: pd.DataFrame
     rejects: pd.DataFrame
+    #: (codes, ids) of ``observations.territory_id`` when ``open_store``
+    #: encoded it already: the views' territory index reuses it.
+    territory_codes: tuple[np.ndarray, np.ndarray] | None = field(
+        default=None, repr=False, compare=False
+    )
 
 
 def current_version_dir(path: Path) -> Path | None:
@@ -174,7 +188,7 @@ def read_observations(
     # one dataset scan reads the partitions on every core, in the given order
     # (a loop of read_table calls took 1.5 s for 87 files at full scale, 0.9 s)
     table = (
-        ds.dataset([str(f) for f in files], schema=OBSERVATION_SCHEMA, format="parquet")
+        ds.dataset([str(f) for f in files], schema=_READ_SCHEMA, format="parquet")
         .to_table()
         .unify_dictionaries()
     )
@@ -186,24 +200,39 @@ def read_observations(
 def _codes(column: pd.Series) -> np.ndarray:
     """Integer codes of a column's values (categorical codes, or Arrow's
     dictionary encoding, twice as fast as ``pd.factorize`` on strings)."""
+    return _encode(column)[0]
+
+
+def _encode(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a column, codes in order of first
+    appearance for strings; missing values get code -1."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy().astype(np.int64)
+        return (
+            column.cat.codes.to_numpy().astype(np.int64),
+            np.asarray(column.cat.categories, dtype=object),
+        )
     values = pa.array(column.array)  # Arrow-backed strings: no copy
     if isinstance(values, pa.Array):
         values = pa.chunked_array([values])
-    encoded = pc.dictionary_encode(values)
-    return np.concatenate(
-        [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
-    ).astype(np.int64)
+    encoded = pc.dictionary_encode(values).combine_chunks()
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    return codes.astype(np.int64), np.asarray(encoded.dictionary.to_pylist(), object)
 
 
-def has_duplicate_keys(observations: pd.DataFrame) -> bool:
+def has_duplicate_keys(
+    observations: pd.DataFrame, territory_codes: np.ndarray | None = None
+) -> bool:
     """Whether a territory-indicator-year appears twice (two files publish it).
 
     ``DataFrame.duplicated`` hashes three columns of 12 M rows (1.6 s at full
     scale); the keys packed into one integer and counted take a fraction.
+    ``territory_codes``: the territory column already encoded (``_encode``).
     """
-    territory = _codes(observations[TERRITORY_ID])
+    territory = (
+        _codes(observations[TERRITORY_ID])
+        if territory_codes is None
+        else territory_codes
+    )
     indicator = _codes(observations[INDICATOR_ID])
     year = observations[YEAR].to_numpy().astype(np.int64)
     year -= year.min()
@@ -255,7 +284,17 @@ def open_store(path: str | Path) -> Store:
                 "его командой `make etl`."
             )
         tables[name] = pd.read_parquet(file)
-    observations = _resolve_conflicts(read_observations(version_dir), tables["sources"])
+    observations = read_observations(version_dir)
+    # the territory column is encoded once, for the conflict check here and
+    # for the views' territory index (``analytics.selection``)
+    codes = _encode(observations[TERRITORY_ID]) if len(observations) else None
+    if len(observations) and has_duplicate_keys(observations, codes[0]):
+        observations = _resolve_conflicts(observations, tables["sources"])
+        codes = None  # rows were dropped
     return Store(
-        path=root, version=version_dir.name, observations=observations, **tables
+        path=root,
+        version=version_dir.name,
+        observations=observations,
+        territory_codes=codes,
+        **tables,
     )
