@@ -229,11 +229,13 @@ def _map_records(
     catalog,
     code_names: dict[str, str],
     indicator_rows: dict,
+    cached: dict | None = None,
 ) -> tuple[pd.DataFrame, list[dict]]:
     """A file's records as observations (territory and indicator ids
     categorical, values in the catalog unit) and its rejects. Every lookup
     runs once per distinct name, code or key and is spread by integer codes;
     only the records a message names become Python strings."""
+    cached = {} if cached is None else cached
     records = result.all_records(cells=False)
     rejects = [dict(r) for r in result.rejects]
     if records.empty:
@@ -245,7 +247,8 @@ def _map_records(
         np.array([resolver.is_grouping(n) for n in names], dtype=bool)[name_codes]
         & unresolved
     )
-    for label, group in plain(records[grouping]).groupby("territory_name", sort=True):
+    grouped = plain(records[grouping]) if grouping.any() else records.iloc[:0]
+    for label, group in grouped.groupby("territory_name", sort=True):
         rejects.append(
             {
                 "sheet": group.iloc[0].sheet,
@@ -282,7 +285,13 @@ def _map_records(
 
     mappings = {}
     for key, raw in result.indicators.items():
-        mapping = indicator_catalog.map_indicator(raw, catalog, code_names)
+        # once per run for each raw indicator and the name its code has in
+        # the dictionaries (82 panels repeat the same 300 columns)
+        cache_key = (raw, code_names.get(raw.code))
+        mapping = cached.get(cache_key)
+        if mapping is None:
+            mapping = indicator_catalog.map_indicator(raw, catalog, code_names)
+            cached[cache_key] = mapping
         mappings[key] = mapping
         if mapping.error:
             continue
@@ -304,7 +313,9 @@ def _map_records(
     key_codes, keys = codes_of(records.indicator_key)
     key_mappings = [mappings[k] for k in keys]
     bad = np.array([bool(m.error) for m in key_mappings], dtype=bool)[key_codes]
-    for key, group in plain(records[bad]).groupby("indicator_key"):
+    for key, group in (plain(records[bad]) if bad.any() else records.iloc[:0]).groupby(
+        "indicator_key"
+    ):
         for rec, cell in zip(
             group.itertuples(index=False), cell_texts(group), strict=True
         ):
@@ -557,6 +568,7 @@ def _run_locked(files, store, report, on_progress, now, pins=frozenset()) -> Etl
     )
     resolver = load_resolver()
     catalog = indicator_catalog.load_catalog()
+    mappings: dict = {}  # raw indicator → mapping, for the whole run
     known = {
         row.source_id: row
         for row in previous_sources.itertuples(index=False)
@@ -608,6 +620,7 @@ def _run_locked(files, store, report, on_progress, now, pins=frozenset()) -> Etl
                 catalog,
                 {**code_names, **result.code_names},
                 file_indicators,
+                mappings,
             )
             if frame.empty and not result.code_names:
                 reason = _nothing_loaded(rejects)
@@ -762,7 +775,9 @@ def _run_locked(files, store, report, on_progress, now, pins=frozenset()) -> Etl
             ignore_index=True,
         )
 
-    used_ids = set(observations[INDICATOR_ID].unique()) | set(derived[INDICATOR_ID])
+    used_ids = set(observations[INDICATOR_ID].unique()) | set(
+        derived[INDICATOR_ID].unique()
+    )
     indicators = _indicator_table(
         catalog, indicator_rows, previous_indicators, used_ids
     )

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -147,8 +148,16 @@ def write_version(
             os.link(old, new)
         except OSError:
             shutil.copy2(old, new)
-    for source_id, frame in new_partitions.items():
-        write_partition(frame, staging / "observations" / f"{source_id}.parquet")
+    # Parquet encoding and compression release the GIL: one file per core.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        written = [
+            pool.submit(
+                write_partition, frame, staging / "observations" / f"{sid}.parquet"
+            )
+            for sid, frame in new_partitions.items()
+        ]
+        for future in written:
+            future.result()
     for table_name, frame in tables.items():
         _write_table(frame, staging / f"{table_name}.parquet")
     _fsync_dir(staging / "observations")

@@ -100,7 +100,11 @@ def read_file(
         arrow = isinstance(frame, pa.Table)
         layout = tables.detect_csv_layout(frame)
         if layout == tables.LAYOUT_DICTIONARY:
-            tables.read_dictionary(frame.to_pandas() if arrow else frame, result)
+            if arrow:
+                frame = frame.cast(
+                    pa.schema([(name, pa.string()) for name in frame.column_names])
+                ).to_pandas()
+            tables.read_dictionary(frame, result)
         elif layout == tables.LAYOUT_PANEL:
             read = tables.read_panel_table if arrow else tables.read_panel
             read(frame, result, named_columns or {})

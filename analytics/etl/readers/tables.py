@@ -19,6 +19,7 @@ and decimal comma are detected.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -103,10 +104,10 @@ def _find(columns: list[str], role: str) -> str | None:
     return None
 
 
-def _checked_text(path: Path) -> tuple[bytes, str, str, str]:
+def _checked_text(path: Path, data: bytes | None = None) -> tuple[bytes, str, str, str]:
     """The bytes of a CSV, its text, encoding and delimiter, after the checks
     every CSV passes (encoding, not empty, no NUL bytes, row limit)."""
-    data = path.read_bytes()
+    data = path.read_bytes() if data is None else data
     text_data, encoding = _decode(data, path)
     if not text_data.strip():
         raise LayoutError(f"{path.name}: файл пуст")
@@ -160,43 +161,91 @@ def read_table(path: Path) -> pa.Table | pd.DataFrame:
     (for what Arrow's parser does not take the way pandas does: rows shorter
     than the header, blank-looking lines, quotes in the header) the pandas
     frame of :func:`read_frame`. Both hold the same cells under the same
-    column names."""
-    data, text_data, encoding, delimiter = _checked_text(path)
-    table = _arrow_table(data, text_data, encoding, delimiter)
+    column names; in the Arrow table, columns that name territories, years,
+    indicators and units are dictionaries (see :func:`_distinct`)."""
+    data = path.read_bytes()
+    table = _utf8_table(data)
+    if table is not None:
+        return table
+    data, text_data, encoding, delimiter = _checked_text(path, data)
+    if encoding == "cp1251":
+        body = text_data.encode("utf-8")
+    else:
+        body = data[3:] if encoding == "utf-8-sig" else data
+    table = _arrow_table(body, text_data, delimiter)
     if table is None:
         return _pandas_frame(path, data, text_data, encoding, delimiter)
     return table
 
 
+#: Bytes of a large file decoded for the header and the delimiter sniffer.
+_HEAD_BYTES = 1 << 16
+
+
+def _utf8_table(data: bytes) -> pa.Table | None:
+    """A large UTF-8 CSV read without decoding it in Python: the checks of
+    :func:`_checked_text` made on the bytes (NUL, row limit) and on the head
+    (not empty), and Arrow's own UTF-8 check of every cell standing for the
+    decoding. None when any of it does not hold (the file then takes the way
+    of :func:`_checked_text`, which says what is wrong)."""
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if len(body) <= _HEAD_BYTES or b"\x00" in data:
+        return None
+    if data.count(b"\n") > max_rows():
+        return None
+    try:
+        head = codecs.getincrementaldecoder("utf-8")().decode(body[:_HEAD_BYTES])
+    except UnicodeDecodeError:
+        return None
+    if len(head) < 20000 or not head.strip():
+        return None
+    return _arrow_table(body, head, sniff_delimiter(head[:20000]), every_cell=True)
+
+
 def _arrow_table(
-    data: bytes, text_data: str, encoding: str, delimiter: str
+    body: bytes, text: str, delimiter: str, *, every_cell: bool = False
 ) -> pa.Table | None:
-    first_line = text_data.split("\n", 1)[0]
-    if '"' in first_line or not first_line.strip():
+    """``body`` (UTF-8 bytes whose text begins with ``text``) read by Arrow,
+    or None where pandas would read it otherwise. ``every_cell``: the table
+    must hold every column (Arrow checks the UTF-8 of the cells it reads)."""
+    end = text.find("\n")
+    if end < 0:
         return None
-    # Column names exactly as pandas makes them (duplicates numbered,
-    # empty ones «Unnamed: N»).
-    header = pd.read_csv(
-        io.StringIO(first_line + "\n"), sep=delimiter, dtype=str, nrows=0
-    ).columns
-    names = [str(c).strip() for c in header]
+    first_line = text[:end].rstrip("\r")
+    if '"' in first_line or "\r" in first_line or not first_line.strip():
+        return None
+    # Column names as pandas makes them from an unquoted header: stripped,
+    # empty ones («Unnamed: N») dropped; a repeated name (pandas numbers it)
+    # takes the pandas way.
+    names = first_line.split(delimiter)
+    if len(set(names)) < len(names):
+        return None
+    names = [c.strip() for c in names]
     keep = [i for i, c in enumerate(names) if c != "" and not c.startswith("Unnamed")]
-    if len({names[i] for i in keep}) < len(keep):
+    if len({names[i] for i in keep}) < len(keep) or (
+        every_cell and len(keep) < len(names)
+    ):
         return None
-    if encoding == "cp1251":
-        data = text_data.encode("utf-8")
-    elif encoding == "utf-8-sig":
-        data = data[3:]
     raw_names = [f"c{i}" for i in range(len(names))]
+    labels = {
+        name
+        for role, synonyms in _SYNONYMS.items()
+        if role != "value"
+        for name in synonyms
+    }
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(data),
+            pa.BufferReader(body),
             read_options=pacsv.ReadOptions(column_names=raw_names, skip_rows=1),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=b'"' in data
+                delimiter=delimiter, newlines_in_values=b'"' in body
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(raw_names, pa.string()),
+                # labels repeat: read into dictionaries, on all cores
+                column_types={
+                    raw: _LABELS if name.lower() in labels else pa.string()
+                    for raw, name in zip(raw_names, names, strict=True)
+                },
                 include_columns=[raw_names[i] for i in keep],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
@@ -204,7 +253,10 @@ def _arrow_table(
         )
     except pa.ArrowInvalid:
         return None
-    return table.rename_columns([names[i] for i in keep])
+    return table.rename_columns([names[i] for i in keep]).unify_dictionaries()
+
+
+_LABELS = pa.dictionary(pa.int32(), pa.string())
 
 
 def detect_csv_layout(frame: pa.Table | pd.DataFrame) -> str | None:
@@ -253,6 +305,12 @@ def parse_cells(cells: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     cast (all cores, no Python objects) parses the plain numbers, and the
     cells it does not settle (signs, spaces, decimal commas, «nan», «inf»)
     go through :func:`parse_values` as before."""
+    try:
+        return _checked_cast(
+            cells, pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)
+        )
+    except pa.ArrowInvalid:
+        pass
     parts = []
     for chunk in cells.chunks:
         try:
@@ -264,7 +322,14 @@ def parse_cells(cells: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
                 chunk.filter(plain), pa.float64()
             ).to_numpy(zero_copy_only=False)
             parts.append(values)
-    values = np.concatenate(parts) if parts else np.empty(0)
+    return _checked_cast(cells, np.concatenate(parts) if parts else np.empty(0))
+
+
+def _checked_cast(
+    cells: pa.ChunkedArray, values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values cast by Arrow (NaN where it could not) made what
+    :func:`parse_values` gives."""
     if (np.signbit(values) & (values == 0)).any():
         # «-0»: pandas makes it 0 or -0 depending on the other cells, so the
         # whole column goes the old way.
@@ -276,6 +341,7 @@ def parse_cells(cells: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
         zeros = raw[parsed == 0]
         if zeros.str.contains("-|\u2212").any():
             return parse_values(pd.Series(cells.to_pylist(), dtype=object))
+        values = values.copy() if not values.flags.writeable else values
         values[slow] = parsed
     return values, ~np.isnan(values)
 
@@ -531,10 +597,23 @@ def read_tidy(frame: pd.DataFrame, result: ReadResult) -> int:
 
 def _distinct(column: pa.ChunkedArray) -> tuple[np.ndarray, pd.Series]:
     """Codes of a string column into its distinct texts (first appearance)."""
-    array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    encoded = array.dictionary_encode()
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp)
-    return codes, pd.Series(encoded.dictionary.to_pylist(), dtype=str)
+    if not pa.types.is_dictionary(column.type):
+        array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+        column = pa.chunked_array([array.dictionary_encode()])
+    # a table's dictionaries are unified: every chunk has the same one
+    chunks = column.chunks
+    if not chunks:
+        return np.zeros(0, np.intp), pd.Series([], dtype=str)
+    codes = np.concatenate(
+        [c.indices.to_numpy(zero_copy_only=False) for c in chunks]
+    ).astype(np.intp)
+    return codes, pd.Series(chunks[0].dictionary.to_pylist(), dtype=str)
+
+
+def _strings(table: pa.Table, column: str) -> pa.ChunkedArray:
+    """A column as Arrow strings (a label column is read as a dictionary)."""
+    values = table.column(column)
+    return values.cast(pa.string()) if pa.types.is_dictionary(values.type) else values
 
 
 def _stripped(table: pa.Table, column: str | None) -> tuple[np.ndarray, pd.Series]:
@@ -596,7 +675,7 @@ def read_panel_table(
             chunk
             for column in value_cols
             for chunk in (
-                table.column(column) if whole else table.column(column).take(rows)
+                _strings(table, column) if whole else _strings(table, column).take(rows)
             ).chunks
         ],
         type=pa.string(),
@@ -646,7 +725,7 @@ def read_tidy_table(table: pa.Table, result: ReadResult) -> int:
         f"tidy:{name}|{unit}" for name, unit in zip(pair_names, pair_units, strict=True)
     ]
     _tidy_indicators(result, zip(keys, pair_names, pair_units, strict=True))
-    raw = table.column(value_col)
+    raw = _strings(table, value_col)
     values, ok = parse_cells(raw)
     ok &= ~bad_year
     at = np.flatnonzero(ok)
