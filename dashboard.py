@@ -10,6 +10,7 @@ from analytics.i18n import LANGS, t
 from analytics.i18n import name as name_of
 from analytics.store import StoreError
 from app_pages.common import (
+    FIRST_PAGE_DRAWN,
     agglomeration_choices,
     default_agglomeration,
     init_state_from_query,
@@ -110,7 +111,10 @@ def main() -> None:
     st.sidebar.caption(t("sidebar.store", language, version=store.version))
     page = st.navigation(pages)
     sync_query_params()
-    page.run()
+    try:
+        page.run()
+    finally:
+        FIRST_PAGE_DRAWN.set()
 
 
 main()

@@ -25,7 +25,7 @@ def _warm() -> None:
         # start-up in the main thread instead of before it
         from app_pages.common import warm_up
 
-        warm_up()
+        warm_up(wait_for_first_page=30.0)
     except Exception:  # noqa: BLE001 - the session shows the error itself
         logging.getLogger(__name__).warning("warm-up failed", exc_info=True)
 

@@ -7,6 +7,7 @@ the library and draws what it returns.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -362,7 +363,13 @@ def default_agglomeration(aggs) -> str:
     return str(ranked["agglomeration_id"].iloc[0])
 
 
-def warm_up() -> None:
+#: Set when a session has drawn its first page (``dashboard.main``): the
+#: warm-up's background fits wait for it, so that they do not compete with the
+#: first visitor's page for the two cores.
+FIRST_PAGE_DRAWN = threading.Event()
+
+
+def warm_up(*, wait_for_first_page: float = 0.0) -> None:
     """Fill the process-wide caches that sessions share, in the order a
     visitor needs them: the store, the default agglomeration's overview (the
     first page), then the typology of every year (the one analysis whose
@@ -371,7 +378,8 @@ def warm_up() -> None:
 
     ``serve.py`` runs it in a thread while the server starts, so the first
     visitor does not wait for the store and a change of year on the typology
-    page is a lookup."""
+    page is a lookup. ``wait_for_first_page``: seconds to wait, after the
+    overview, for the first visitor's page before fitting the typologies."""
     from analytics import views
 
     aggs = agglomeration_choices()
@@ -382,6 +390,8 @@ def warm_up() -> None:
     if not years:
         return
     view("overview.summary", Selection(agg, default or years[-1], True, DEFAULT_LANG))
+    if wait_for_first_page:
+        FIRST_PAGE_DRAWN.wait(timeout=wait_for_first_page)
     store = load_store()
     terr = store.territories
     members = terr.loc[terr["agglomeration_id"] != "", "territory_id"].tolist()
