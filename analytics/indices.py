@@ -1741,28 +1741,58 @@ def bootstrap_summary(
     boot = summarize(long, value=value, weight=weight, by=[*keys, "_boot"])
     point = summarize(data, value=value, weight=weight, by=keys)
     alpha = (1 - ci) / 2
-    rows = []
-    grouped = boot.groupby(keys, sort=True, dropna=False) if keys else [((), boot)]
-    lookup = point.set_index(keys) if keys else None
-    for key, part in grouped:
-        key = key if isinstance(key, tuple) else (key,)
-        base = lookup.loc[key if len(key) > 1 else key[0]] if keys else point.iloc[0]
-        for column in INDEX_COLUMNS:
-            values = part[column].to_numpy(dtype=float)
-            values = values[np.isfinite(values)]
-            low, high = (
-                np.quantile(values, [alpha, 1 - alpha])
-                if len(values)
-                else (np.nan, np.nan)
-            )
-            rows.append(
-                {
-                    **dict(zip(keys, key, strict=True)),
-                    "index": column,
-                    "estimate": float(base[column]),
-                    "low": float(low),
-                    "high": float(high),
-                    "n": int(base["n"]),
-                }
-            )
-    return pd.DataFrame(rows)
+    # one (groups x resamples) matrix per index, groups in sorted key order
+    boot = boot.sort_values([*keys, "_boot"], kind="stable")
+    if keys:
+        first = ~boot.duplicated(keys).to_numpy()
+        group_of = np.cumsum(first) - 1
+        labels = boot.loc[first, keys].reset_index(drop=True)
+        base = labels.merge(point, on=keys, how="left")
+    else:
+        group_of = np.zeros(len(boot), dtype=np.int64)
+        labels = pd.DataFrame(index=range(1))
+        base = point.iloc[[0]]
+    n_groups = int(group_of.max()) + 1 if len(boot) else 0
+    slot = boot["_boot"].to_numpy()
+    frames = []
+    for column in INDEX_COLUMNS:
+        matrix = np.full((n_groups, n_boot), np.nan)
+        matrix[group_of, slot] = boot[column].to_numpy(dtype=float)
+        low, high = _row_quantiles(matrix, (alpha, 1 - alpha))
+        frames.append(
+            labels.assign(
+                index=column,
+                estimate=base[column].to_numpy(dtype=float),
+                low=low,
+                high=high,
+                n=base["n"].to_numpy().astype(int),
+            ).assign(_order=np.arange(n_groups))
+        )
+    table = pd.concat(frames, ignore_index=True)
+    table = table.sort_values("_order", kind="stable").drop(columns="_order")
+    return table.reset_index(drop=True)
+
+
+def _row_quantiles(
+    matrix: np.ndarray, quantiles: Sequence[float]
+) -> list[np.ndarray]:
+    """``np.quantile`` (linear) of the finite values of each row, NaN for a
+    row without any: what a loop of ``np.quantile`` calls gives, in one pass."""
+    matrix = np.where(np.isfinite(matrix), matrix, np.nan)
+    ordered = np.sort(matrix, axis=1)  # NaN last
+    n = (~np.isnan(matrix)).sum(axis=1)
+    rows = np.arange(len(matrix))
+    out = []
+    for q in quantiles:
+        # numpy's linear method step by step, so that the rounding is the same
+        virtual = (n - 1) * q
+        previous = np.floor(virtual)
+        gamma = virtual - previous
+        last = np.maximum(n - 1, 0)
+        lower = np.minimum(previous.astype(np.int64), last)
+        upper = np.minimum(lower + 1, last)
+        a, b = ordered[rows, lower], ordered[rows, upper]
+        diff = b - a
+        value = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+        out.append(np.where(n > 0, value, np.nan))
+    return out
