@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from analytics.etl.__main__ import main as etl_main
@@ -234,3 +237,80 @@ def test_tidy_csv_in_cp1251_with_semicolons(tmp_path):
     )
     assert report.files[0].unmatched == ["Атлантида"]
     assert "год не распознан" in set(loaded.rejects.reason)
+
+
+def _tidy_text(value: str) -> str:
+    return (
+        f"territory,year,indicator,value,unit\n92730000,2020,population,{value},чел.\n"
+    )
+
+
+def test_rerun_sees_a_same_size_rewrite_with_its_old_mtime(tmp_path, monkeypatch):
+    """Reruns take a file's hash from the last run while its identity (inode,
+    size, modification and status-change times) stays: a rewrite of the same
+    size whose modification time is set back (``cp -p``) is still seen."""
+    from analytics.etl import pipeline
+
+    monkeypatch.setattr(pipeline, "_SETTLED_SECONDS", 0.0)
+    hashed = []
+    file_hash = pipeline.file_hash
+    monkeypatch.setattr(
+        pipeline, "file_hash", lambda p: hashed.append(p) or file_hash(p)
+    )
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    data = raw / "data.csv"
+    data.write_text(_tidy_text("530000"), encoding="utf-8")
+    old = data.stat().st_mtime - 3600
+    os.utime(data, (old, old))
+    store = tmp_path / "store"
+    run_etl([raw], store)
+    assert hashed == [data]
+    assert run_etl([raw], store).changed is False
+    assert hashed == [data]  # the second run took the remembered hash
+    data.write_text(_tidy_text("530001"), encoding="utf-8")
+    os.utime(data, (old, old))
+    report = run_etl([raw], store)
+    assert report.changed is True
+    assert _obs(open_store(store), "92730000", "population", 2020) == 530_001
+
+
+def test_csv_with_a_row_longer_than_its_header_is_rejected_in_russian(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "ragged.csv").write_text(
+        "oktmo,year,t8013001_1\n52701000,2019,5\n52701000,2020,6,7\n",
+        encoding="utf-8",
+    )
+    (raw / "good.csv").write_text(_tidy_text("530000"), encoding="utf-8")
+    report = run_etl([raw], tmp_path / "store")
+    ragged = next(f for f in report.files if f.path == "ragged.csv")
+    assert ragged.status == "rejected"
+    assert "строке 3 полей 4, а в заголовке 3" in ragged.error
+    assert report.exit_code == 1
+
+
+def test_large_csv_read_by_arrow_gives_what_pandas_gives(tmp_path):
+    """A CSV over the size read without a Python decode: the same records and
+    rejects as the pandas reader, conventional signs and «-0» included."""
+    from analytics.etl.readers import tables
+    from analytics.etl.readers.base import ReadResult
+
+    cells = ["1", "2.5", "-0", "…", "", "12О", " 7 ", '"1,5"', "inf", "nan", "-", "3e2"]
+    rows = [
+        f"{52701000 + (i % 40) * 1000:08d},{2000 + i % 20},{cells[i % len(cells)]},{i}"
+        for i in range(8000)
+    ]
+    path = tmp_path / "panel.csv"
+    path.write_text("oktmo,year,t8013001_1,t8112027_11\n" + "\n".join(rows) + "\n")
+    assert path.stat().st_size > tables._HEAD_BYTES
+    table = tables.read_table(path)
+    assert isinstance(table, pa.Table)
+    arrow, old = ReadResult(), ReadResult()
+    tables.read_panel_table(table, arrow, {})
+    tables.read_panel(tables.read_frame(path), old, {})
+    pd.testing.assert_frame_equal(arrow.all_records(), old.all_records())
+    assert arrow.rejects == old.rejects
+    assert np.signbit(arrow.all_records().value).tolist() == (
+        np.signbit(old.all_records().value).tolist()
+    )

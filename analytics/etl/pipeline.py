@@ -24,13 +24,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import yaml
 
 from analytics.etl import indicators as indicator_catalog
@@ -43,6 +49,7 @@ from analytics.store import (
     DERIVED_SOURCE,
     INDICATOR_COLUMNS,
     INDICATOR_ID,
+    OBSERVATION_SCHEMA,
     REJECT_COLUMNS,
     SOURCE_COLUMNS,
     SOURCE_ID,
@@ -202,6 +209,47 @@ def file_hash(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()[:20]
+
+
+#: File hashes of a version's inputs, by file identity (see :func:`file_hashes`).
+HASH_CACHE = "file_hashes.json"
+#: A file changed less than this many seconds before it is hashed may change
+#: again within the same timestamp tick: its hash is not remembered.
+_SETTLED_SECONDS = 2.0
+
+
+def _identity(stat) -> str:
+    parts = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    return ":".join(map(str, parts))
+
+
+def file_hashes(paths: list[Path], known: Path | None) -> tuple[list[str], dict]:
+    """:func:`file_hash` of each path, and the hashes to remember for the
+    next run. A file whose device, inode, size, modification and
+    status-change times are those remembered in ``known`` (the live
+    version's :data:`HASH_CACHE`) keeps its hash: any write changes the
+    status-change time, which no tool sets back. The others are hashed on
+    all cores (hashlib releases the GIL)."""
+    try:
+        cache = json.loads(known.read_text(encoding="utf-8")) if known else {}
+    except (OSError, ValueError):
+        cache = {}
+    cache = cache if isinstance(cache, dict) else {}
+    stats = [path.stat() for path in paths]
+    keys = [_identity(stat) for stat in stats]
+    todo = [i for i, key in enumerate(keys) if not isinstance(cache.get(key), str)]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        digests = pool.map(file_hash, [paths[i] for i in todo])
+        for i, digest in zip(todo, digests, strict=True):
+            cache[keys[i]] = digest
+    digests = [cache[key] for key in keys]
+    settled = time.time() - _SETTLED_SECONDS
+    remember = {
+        key: digest
+        for key, digest, stat in zip(keys, digests, stats, strict=True)
+        if max(stat.st_mtime, stat.st_ctime) < settled
+    }
+    return digests, remember
 
 
 def _reference_fingerprint() -> str:
@@ -449,16 +497,21 @@ def _nothing_loaded(rejects: list[dict]) -> str:
 COUNT_UNITS = {"чел.", "коек", "ед."}
 
 
+def _formula_indicators(catalog) -> set[str]:
+    """The indicators catalog formulas compute or take as inputs."""
+    formulas = [e for e in catalog.entries.values() if e.formula]
+    return {e.id for e in formulas} | {
+        e.formula[part] for e in formulas for part in ("numerator", "denominator")
+    }
+
+
 def derive(observations: pd.DataFrame, catalog) -> pd.DataFrame:
     """Indicators with a catalog formula, where the inputs exist."""
     out = []
     key = [TERRITORY_ID, YEAR]
     published = {str(i) for i in observations[INDICATOR_ID].unique()}
-    formulas = [e for e in catalog.entries.values() if e.formula]
     # Only the formulas' inputs and outputs are looked at (not all indicators).
-    needed = {e.id for e in formulas} | {
-        e.formula[part] for e in formulas for part in ("numerator", "denominator")
-    }
+    needed = _formula_indicators(catalog)
     inputs = plain(observations[observations[INDICATOR_ID].isin(needed)])
     by_indicator = {
         name: group.drop_duplicates(key, keep="last").set_index(key)[VALUE]
@@ -576,7 +629,13 @@ def _run_locked(files, store, report, on_progress, now, pins=frozenset()) -> Etl
     }
     known_by_path = {row.path: row for row in known.values()}
 
-    hashes = [(path, root, file_hash(path)) for path, root in files]
+    digests, remember = file_hashes(
+        [path for path, _ in files], live / HASH_CACHE if live else None
+    )
+    hashes = [
+        (path, root, digest)
+        for (path, root), digest in zip(files, digests, strict=True)
+    ]
     code_names: dict[str, str] = {}
     # Dictionaries name codes for every panel, so they are read first.
     results: dict[str, ReadResult | LayoutError] = {}
@@ -735,15 +794,31 @@ def _run_locked(files, store, report, on_progress, now, pins=frozenset()) -> Etl
     if unchanged:
         report.version = live.name
         report.changed = False
-        report.derived = len(read_observations(live, [DERIVED_SOURCE]))
+        derived_file = live / "observations" / f"{DERIVED_SOURCE}.parquet"
+        report.derived = (
+            pq.ParquetFile(derived_file).metadata.num_rows
+            if derived_file.exists()
+            else 0
+        )
         return report
 
     frames = list(new_partitions.values())
-    if live is not None and reused:
+    kept = _kept_files(live, reused)
+    if _may_share_keys([_file_ranges(f) for f in kept] + [_ranges(f) for f in frames]):
         # Only the partitions kept (a partition holds one source's values).
-        frames.insert(0, read_observations(live, set(reused)))
-    observations = _concat(frames)
-    report.conflicts, report.conflict_examples = _conflicts(observations, sources)
+        if kept:
+            frames.insert(0, read_observations(live, set(reused)))
+        observations = _concat(frames)
+        report.conflicts, report.conflict_examples = _conflicts(observations, sources)
+        used_ids = set(observations[INDICATOR_ID].unique())
+        used_territories = set(observations[TERRITORY_ID].unique())
+    else:
+        # No territory-indicator-year can be in two files (their ranges do
+        # not meet): no conflict to look for, and of the kept partitions only
+        # what `derive` needs and the ids in use are read.
+        observations, used_ids, used_territories = _formula_inputs(
+            kept, frames, catalog
+        )
     derived = derive(observations, catalog)
     report.derived = len(derived)
     if len(derived):
@@ -775,13 +850,10 @@ def _run_locked(files, store, report, on_progress, now, pins=frozenset()) -> Etl
             ignore_index=True,
         )
 
-    used_ids = set(observations[INDICATOR_ID].unique()) | set(
-        derived[INDICATOR_ID].unique()
-    )
+    used_ids |= set(derived[INDICATOR_ID].unique())
     indicators = _indicator_table(
         catalog, indicator_rows, previous_indicators, used_ids
     )
-    used_territories = set(observations[TERRITORY_ID].unique())
     territories = _territory_table(resolver, previous_territories, used_territories)
     rejects = (
         pd.concat(reject_frames, ignore_index=True)[REJECT_COLUMNS]
@@ -807,9 +879,107 @@ def _run_locked(files, store, report, on_progress, now, pins=frozenset()) -> Etl
         tables=tables,
     )
     (store / "versions" / version / "reference.fingerprint").write_text(reference_fp)
+    (store / "versions" / version / HASH_CACHE).write_text(json.dumps(remember))
     report.version = version
     report.changed = True
     return report
+
+
+def _kept_files(live: Path | None, reused: list[str]) -> list[Path]:
+    """The live version's partitions of the kept sources, in the order
+    :func:`analytics.store.read_observations` reads them."""
+    if live is None or not reused:
+        return []
+    wanted = {f"{s}.parquet" for s in reused}
+    return [
+        f for f in sorted((live / "observations").glob("*.parquet")) if f.name in wanted
+    ]
+
+
+#: (territory min, max, indicator min, max, year min, max) of a partition;
+#: None where unknown, () for no rows.
+Ranges = tuple | None
+
+
+def _file_ranges(file: Path) -> Ranges:
+    """A written partition's ranges, from its Parquet statistics."""
+    metadata = pq.ParquetFile(file).metadata
+    if metadata.num_rows == 0:
+        return ()
+    names = [metadata.schema.column(j).path for j in range(metadata.num_columns)]
+    bounds = []
+    for column in (TERRITORY_ID, INDICATOR_ID, YEAR):
+        if column not in names:
+            return None
+        low = high = None
+        for group in range(metadata.num_row_groups):
+            stats = metadata.row_group(group).column(names.index(column)).statistics
+            if stats is None or not stats.has_min_max:
+                return None
+            low = stats.min if low is None else min(low, stats.min)
+            high = stats.max if high is None else max(high, stats.max)
+        bounds += [low, high]
+    return tuple(bounds)
+
+
+def _ranges(frame: pd.DataFrame) -> Ranges:
+    """The ranges of a partition in memory."""
+    if frame.empty:
+        return ()
+    bounds = []
+    for column in (TERRITORY_ID, INDICATOR_ID):
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.cat.categories[np.unique(values.cat.codes.to_numpy())]
+        bounds += [min(values), max(values)]
+    years = frame[YEAR].to_numpy()
+    return (*bounds, int(years.min()), int(years.max()))
+
+
+def _may_share_keys(ranges: list[Ranges]) -> bool:
+    """Whether two partitions may hold the same territory-indicator-year:
+    their territory, indicator and year ranges all meet (unknown ranges,
+    None, meet everything; empty partitions, (), meet nothing)."""
+    ranges = [r for r in ranges if r != ()]
+    for i, a in enumerate(ranges):
+        for b in ranges[i + 1 :]:
+            if a is None or b is None:
+                return True
+            if all(a[k] <= b[k + 1] and b[k] <= a[k + 1] for k in (0, 2, 4)):
+                return True
+    return False
+
+
+def _formula_inputs(
+    kept: list[Path], frames: list[pd.DataFrame], catalog
+) -> tuple[pd.DataFrame, set, set]:
+    """The observations of the formulas' indicators (kept partitions first,
+    in the order a full read has them), and the indicator and territory ids
+    of all observations, without reading the kept partitions whole."""
+    needed = _formula_indicators(catalog)
+    parts, used_ids, used_territories = [], set(), set()
+    if kept:
+        # ids as dictionaries: the distinct values of each chunk's codes
+        labels = ds.ParquetFileFormat(
+            read_options=ds.ParquetReadOptions(dictionary_columns=[TERRITORY_ID])
+        )
+        table = ds.dataset([str(f) for f in kept], format=labels).to_table(
+            columns=[TERRITORY_ID, INDICATOR_ID]
+        )
+        for name, into in ((INDICATOR_ID, used_ids), (TERRITORY_ID, used_territories)):
+            for chunk in table.column(name).chunks:
+                into.update(chunk.dictionary.take(pc.unique(chunk.indices)).to_pylist())
+        inputs = ds.dataset([str(f) for f in kept], schema=OBSERVATION_SCHEMA).to_table(
+            filter=ds.field(INDICATOR_ID).isin(sorted(needed))
+        )
+        frame = inputs.unify_dictionaries().to_pandas()
+        frame[INDICATOR_ID] = frame[INDICATOR_ID].astype("category")
+        parts.append(frame)
+    for frame in frames:
+        used_ids |= set(frame[INDICATOR_ID].unique())
+        used_territories |= set(frame[TERRITORY_ID].unique())
+        parts.append(frame[frame[INDICATOR_ID].isin(needed)])
+    return _concat(parts), used_ids, used_territories
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
