@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -390,8 +391,9 @@ def warm_up(*, wait_for_first_page: float = 0.0) -> None:
     if not years:
         return
     view("overview.summary", Selection(agg, default or years[-1], True, DEFAULT_LANG))
-    if wait_for_first_page:
-        FIRST_PAGE_DRAWN.wait(timeout=wait_for_first_page)
+    # the browser draws for a few seconds after the first page's script ran
+    if wait_for_first_page and FIRST_PAGE_DRAWN.wait(timeout=wait_for_first_page):
+        time.sleep(5.0)
     store = load_store()
     terr = store.territories
     members = terr.loc[terr["agglomeration_id"] != "", "territory_id"].tolist()
