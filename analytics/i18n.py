@@ -373,6 +373,85 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "В хранилище нет значений по регионам за {year} год.",
         "en": "The store has no regional values for {year}.",
     },
+    # captions under charts (values are formatted by the caller)
+    "caption.ranking": {
+        "ru": "Лучший результат — {best} ({best_value} {unit}), худший — {worst} "
+        "({worst_value}); разница {ratio}.",
+        "en": "Best: {best} ({best_value} {unit}); worst: {worst} ({worst_value}); "
+        "a {ratio} difference.",
+    },
+    "caption.lorenz": {
+        "ru": "Коэффициент Джини в {year} г. — {gini}",
+        "en": "Gini in {year}: {gini}",
+    },
+    "caption.lorenz_first": {
+        "ru": " (в {year} г. — {gini})",
+        "en": " ({year}: {gini})",
+    },
+    "caption.index_gini": {"ru": "Джини {value}", "en": "Gini {value}"},
+    "caption.index_theil": {"ru": ", Тейл {value}", "en": ", Theil {value}"},
+    "caption.index_bootstrap": {
+        "ru": "; {n} территорий, 95% интервалы — бутстрэп ({n_boot} повторов).",
+        "en": "; {n} territories, 95% bootstrap intervals ({n_boot} resamples).",
+    },
+    "caption.index_skipped": {
+        "ru": " Не рассчитаны (нули в данных): {indices}.",
+        "en": " Not computed (zeros in the data): {indices}.",
+    },
+    "caption.index_dropped": {
+        "ru": " Без данных о населении исключено: {n}.",
+        "en": " Left out for lack of population: {n}.",
+    },
+    "caption.decomposition": {
+        "ru": "Доля неравенства между группами ({groups}) — {last}% в {last_year} г. "
+        "против {first}% в {first_year} г.",
+        "en": "The between-group share ({groups}) is {last}% in {last_year} "
+        "vs {first}% in {first_year}.",
+    },
+    "caption.beta_catching_up": {
+        "ru": "отстающие догоняют, полупериод сокращения разрыва ≈ {years} лет.",
+        "en": "laggards catch up, half-life of the gap ≈ {years} years.",
+    },
+    "caption.beta_not_catching_up": {
+        "ru": "отстающие не догоняют лидеров.",
+        "en": "laggards do not catch up.",
+    },
+    "caption.gap_behind": {
+        "ru": "Отстают от {benchmark} ({value} {unit}) {behind} из {n} территорий",
+        "en": "{behind} of {n} territories lag behind {benchmark} ({value} {unit})",
+    },
+    "caption.gap_largest": {
+        "ru": "; наибольший разрыв — {name}: {gap} {unit}",
+        "en": "; the largest gap is {name}: {gap} {unit}",
+    },
+    "caption.gap_total_missing": {
+        "ru": "; всего недостаёт {amount}",
+        "en": "; {amount} missing in total",
+    },
+    "caption.gap_total_excess": {
+        "ru": "; всего сверх ориентира {amount}",
+        "en": "; {amount} in excess in total",
+    },
+    "caption.core_ratio": {
+        "ru": "Отношение ядра к {other}: {first} в {first_year} г. → {last} в "
+        "{last_year} г.; {verdict}.",
+        "en": "Core to {other} ratio: {first} in {first_year} → {last} in "
+        "{last_year}; {verdict}.",
+    },
+    "caption.to_periphery": {"ru": "периферии", "en": "periphery"},
+    "caption.to_ring": {"ru": "поясу", "en": "ring"},
+    "caption.gap_narrowed": {"ru": "разрыв сократился", "en": "the gap narrowed"},
+    "caption.gap_widened": {"ru": "разрыв вырос", "en": "the gap widened"},
+    "sentence.gap": {
+        "ru": "{name}: «{indicator}» — {value} {unit} при медиане {median}; ",
+        "en": "{name}: «{indicator}» is {value} {unit} against the median {median}; ",
+    },
+    "sentence.short": {"ru": "не хватает {gap} {unit}", "en": "{gap} {unit} short"},
+    "sentence.above": {
+        "ru": "выше медианы на {gap} {unit}",
+        "en": "{gap} {unit} above it",
+    },
+    "sentence.total": {"ru": " (всего {amount})", "en": " ({amount} in total)"},
 }
 
 

@@ -175,18 +175,16 @@ def ranking(store: Store, selection: Selection, indicator_id: str) -> Chart:
         if min(best[VALUE], worst[VALUE]) > 0
         else math.nan
     )
-    if lang == "ru":
-        caption = (
-            f"Лучший результат — {best['name']} ({fmt_number(best[VALUE], lang)} "
-            f"{meta['unit']}), худший — {worst['name']} "
-            f"({fmt_number(worst[VALUE], lang)}); разница {fmt_ratio(ratio, lang)}."
-        )
-    else:
-        caption = (
-            f"Best: {best['name']} ({fmt_number(best[VALUE], lang)} {meta['unit']}); "
-            f"worst: {worst['name']} ({fmt_number(worst[VALUE], lang)}); "
-            f"a {fmt_ratio(ratio, lang)} difference."
-        )
+    caption = t(
+        "caption.ranking",
+        lang,
+        best=best["name"],
+        best_value=fmt_number(best[VALUE], lang),
+        unit=meta["unit"],
+        worst=worst["name"],
+        worst_value=fmt_number(worst[VALUE], lang),
+        ratio=fmt_ratio(ratio, lang),
+    )
     table = pd.DataFrame(
         {
             t("label.territory", lang): data["name"].to_numpy(),
@@ -351,14 +349,19 @@ def lorenz(store: Store, selection: Selection, indicator_id: str) -> Chart:
     )
     fig = charts.lorenz(curves, title=title, footer=footer, lang=lang)
     g_now = ginis[int(selection.year)]
-    if lang == "ru":
-        caption = f"Коэффициент Джини в {selection.year} г. — {fmt_number(g_now, lang, digits=3)}"
-        if first != selection.year:
-            caption += f" (в {first} г. — {fmt_number(ginis[first], lang, digits=3)})"
-    else:
-        caption = f"Gini in {selection.year}: {fmt_number(g_now, lang, digits=3)}"
-        if first != selection.year:
-            caption += f" ({first}: {fmt_number(ginis[first], lang, digits=3)})"
+    caption = t(
+        "caption.lorenz",
+        lang,
+        year=selection.year,
+        gini=fmt_number(g_now, lang, digits=3),
+    )
+    if first != selection.year:
+        caption += t(
+            "caption.lorenz_first",
+            lang,
+            year=first,
+            gini=fmt_number(ginis[first], lang, digits=3),
+        )
     data = pd.concat([c.assign(year=y) for y, c in curves.items()], ignore_index=True)
     data = data[["year", "name", "population_share", "value_share"]]
     return Chart(
@@ -431,40 +434,23 @@ def index_table(
     )
     theil_row = table.set_index("index").get("estimate", pd.Series()).get("theil")
     gini_row = table.set_index("index")["estimate"].get("gini")
-    if lang == "ru":
-        caption = (
-            f"Джини {fmt_number(gini_row, lang, digits=3)}"
-            if gini_row is not None
-            else ""
+    caption = ""
+    if gini_row is not None:
+        caption = t("caption.index_gini", lang, value=fmt_number(gini_row, lang, digits=3))
+    if theil_row is not None:
+        caption += t(
+            "caption.index_theil", lang, value=fmt_number(theil_row, lang, digits=3)
         )
-        if theil_row is not None:
-            caption += f", Тейл {fmt_number(theil_row, lang, digits=3)}"
+    caption += t("caption.index_bootstrap", lang, n=len(data), n_boot=n_boot)
+    for row in ratios.itertuples():
+        low, high = (fmt_number(v, lang, digits=2) for v in (row.low, row.high))
         caption += (
-            f"; {len(data)} территорий, 95% интервалы — бутстрэп ({n_boot} повторов)."
+            f" {row.label} = {fmt_number(row.estimate, lang, digits=2)} [{low}; {high}]."
         )
-        for row in ratios.itertuples():
-            caption += f" {row.label} = {fmt_number(row.estimate, lang, digits=2)} [{fmt_number(row.low, lang, digits=2)}; {fmt_number(row.high, lang, digits=2)}]."
-        if skipped:
-            caption += f" Не рассчитаны (нули в данных): {', '.join(skipped)}."
-        if dropped:
-            caption += f" Без данных о населении исключено: {dropped}."
-    else:
-        caption = (
-            f"Gini {fmt_number(gini_row, lang, digits=3)}"
-            if gini_row is not None
-            else ""
-        )
-        if theil_row is not None:
-            caption += f", Theil {fmt_number(theil_row, lang, digits=3)}"
-        caption += (
-            f"; {len(data)} territories, 95% bootstrap intervals ({n_boot} resamples)."
-        )
-        for row in ratios.itertuples():
-            caption += f" {row.label} = {fmt_number(row.estimate, lang, digits=2)} [{fmt_number(row.low, lang, digits=2)}; {fmt_number(row.high, lang, digits=2)}]."
-        if skipped:
-            caption += f" Not computed (zeros in the data): {', '.join(skipped)}."
-        if dropped:
-            caption += f" Left out for lack of population: {dropped}."
+    if skipped:
+        caption += t("caption.index_skipped", lang, indices=", ".join(skipped))
+    if dropped:
+        caption += t("caption.index_dropped", lang, n=dropped)
     out = table.rename(
         columns={
             "label": t("label.index", lang),
@@ -594,18 +580,15 @@ def decomposition(
         y_title=t("index.theil", lang),
     )
     first, last = table.iloc[0], table.iloc[-1]
-    if lang == "ru":
-        caption = (
-            f"Доля неравенства между группами ({group_word}) — "
-            f"{fmt_number(100 * last.between_share, lang, digits=0)}% в {int(last[YEAR])} г. "
-            f"против {fmt_number(100 * first.between_share, lang, digits=0)}% в {int(first[YEAR])} г."
-        )
-    else:
-        caption = (
-            f"The between-group share ({group_word}) is "
-            f"{fmt_number(100 * last.between_share, lang, digits=0)}% in {int(last[YEAR])} "
-            f"vs {fmt_number(100 * first.between_share, lang, digits=0)}% in {int(first[YEAR])}."
-        )
+    caption = t(
+        "caption.decomposition",
+        lang,
+        groups=group_word,
+        last=fmt_number(100 * last.between_share, lang, digits=0),
+        last_year=int(last[YEAR]),
+        first=fmt_number(100 * first.between_share, lang, digits=0),
+        first_year=int(first[YEAR]),
+    )
     return Chart(
         key=f"decomposition_{by}_{indicator_id}",
         figure=fig,
@@ -864,20 +847,15 @@ def beta(
         lang=lang,
     )
     half = res.half_life
-    if lang == "ru":
-        caption = f"β = {fmt_number(res.beta, lang, digits=4)} (p = {fmt_number(res.pvalue, lang, digits=3)}); "
-        caption += (
-            f"отстающие догоняют, полупериод сокращения разрыва ≈ {fmt_number(half, lang, digits=1)} лет."
-            if res.beta < 0 and np.isfinite(half)
-            else "отстающие не догоняют лидеров."
-        )
-    else:
-        caption = f"β = {fmt_number(res.beta, lang, digits=4)} (p = {fmt_number(res.pvalue, lang, digits=3)}); "
-        caption += (
-            f"laggards catch up, half-life of the gap ≈ {fmt_number(half, lang, digits=1)} years."
-            if res.beta < 0 and np.isfinite(half)
-            else "laggards do not catch up."
-        )
+    caption = (
+        f"β = {fmt_number(res.beta, lang, digits=4)} "
+        f"(p = {fmt_number(res.pvalue, lang, digits=3)}); "
+    )
+    caption += (
+        t("caption.beta_catching_up", lang, years=fmt_number(half, lang, digits=1))
+        if res.beta < 0 and np.isfinite(half)
+        else t("caption.beta_not_catching_up", lang)
+    )
     return Chart(
         key=f"beta_{indicator_id}",
         figure=fig,
@@ -1201,20 +1179,32 @@ def gap_to_benchmark(
     bench_value = float(table["benchmark_value"].iloc[0])
     total = behind["missing_total"].sum(min_count=1)
     total_unit = _total_unit(store, indicator_id, lang)
-    if lang == "ru":
-        caption = f"Отстают от {word} ({fmt_number(bench_value, lang)} {meta['unit']}) {len(behind)} из {len(table)} территорий"
-        if len(behind):
-            worst = behind.sort_values("gap").iloc[-1]
-            caption += f"; наибольший разрыв — {worst['name']}: {fmt_number(worst['gap'], lang)} {_gap_unit(meta['unit'], lang)}"
-        if pd.notna(total) and total > 0:
-            caption += f"; {'всего недостаёт' if meta['direction'] >= 0 else 'всего сверх ориентира'} {fmt_amount(total, total_unit, lang)}"
-    else:
-        caption = f"{len(behind)} of {len(table)} territories lag behind {word} ({fmt_number(bench_value, lang)} {meta['unit']})"
-        if len(behind):
-            worst = behind.sort_values("gap").iloc[-1]
-            caption += f"; the largest gap is {worst['name']}: {fmt_number(worst['gap'], lang)} {_gap_unit(meta['unit'], lang)}"
-        if pd.notna(total) and total > 0:
-            caption += f"; {fmt_amount(total, total_unit, lang)} {'missing' if meta['direction'] >= 0 else 'in excess'} in total"
+    caption = t(
+        "caption.gap_behind",
+        lang,
+        benchmark=word,
+        value=fmt_number(bench_value, lang),
+        unit=meta["unit"],
+        behind=len(behind),
+        n=len(table),
+    )
+    if len(behind):
+        worst = behind.sort_values("gap").iloc[-1]
+        caption += t(
+            "caption.gap_largest",
+            lang,
+            name=worst["name"],
+            gap=fmt_number(worst["gap"], lang),
+            unit=_gap_unit(meta["unit"], lang),
+        )
+    if pd.notna(total) and total > 0:
+        caption += t(
+            "caption.gap_total_missing"
+            if meta["direction"] >= 0
+            else "caption.gap_total_excess",
+            lang,
+            amount=fmt_amount(total, total_unit, lang),
+        )
     data = table[
         [
             "name",
@@ -1302,25 +1292,24 @@ def core_periphery(store: Store, selection: Selection, indicator_id: str) -> Cha
         )
     if not trend.empty and trend.iloc[0][["first", "last"]].notna().all():
         row = trend.iloc[0]
-        other = (
-            ("периферией" if row["ratio"] == "core_periphery" else "поясом")
-            if lang == "ru"
-            else ("periphery" if row["ratio"] == "core_periphery" else "ring")
+        caption = t(
+            "caption.core_ratio",
+            lang,
+            other=t(
+                "caption.to_periphery"
+                if row["ratio"] == "core_periphery"
+                else "caption.to_ring",
+                lang,
+            ),
+            first=fmt_number(row["first"], lang, digits=2),
+            first_year=int(row["first_year"]),
+            last=fmt_number(row["last"], lang, digits=2),
+            last_year=int(row["last_year"]),
+            verdict=t(
+                "caption.gap_narrowed" if row["closing"] else "caption.gap_widened",
+                lang,
+            ),
         )
-        closing = bool(row["closing"])
-        if lang == "ru":
-            verb = "разрыв сократился" if closing else "разрыв вырос"
-            caption = (
-                f"Отношение ядра к {'периферии' if row['ratio'] == 'core_periphery' else 'поясу'}: "
-                f"{fmt_number(row['first'], lang, digits=2)} в {int(row['first_year'])} г. → "
-                f"{fmt_number(row['last'], lang, digits=2)} в {int(row['last_year'])} г.; {verb}."
-            )
-        else:
-            verb = "the gap narrowed" if closing else "the gap widened"
-            caption = (
-                f"Core to {other} ratio: {fmt_number(row['first'], lang, digits=2)} in {int(row['first_year'])} → "
-                f"{fmt_number(row['last'], lang, digits=2)} in {int(row['last_year'])}; {verb}."
-            )
     data = wide.drop(columns=["agglomeration_id", "indicator_id"], errors="ignore")
     return Chart(
         key=f"core_periphery_{indicator_id}",
@@ -1365,30 +1354,29 @@ def gap_sentences(store: Store, selection: Selection, n: int = 5) -> pd.DataFram
             row["indicator_name_en"] if lang == "en" else row["indicator_name_ru"]
         )
         unit = row["unit_en"] if lang == "en" else row["unit"]
-        if lang == "ru":
-            text = (
-                f"{name}: «{indicator}» — {fmt_number(row['value'], lang)} {unit} при медиане "
-                f"{fmt_number(row['benchmark_value'], lang)}; "
-                + (
-                    f"не хватает {fmt_number(row['gap_abs'], lang)} {_gap_unit(unit, lang)}"
-                    if lower_better.get(row[INDICATOR_ID], 1) >= 0
-                    else f"выше медианы на {fmt_number(row['gap_abs'], lang)} {_gap_unit(unit, lang)}"
-                )
+        text = t(
+            "sentence.gap",
+            lang,
+            name=name,
+            indicator=indicator,
+            value=fmt_number(row["value"], lang),
+            unit=unit,
+            median=fmt_number(row["benchmark_value"], lang),
+        ) + t(
+            "sentence.short"
+            if lower_better.get(row[INDICATOR_ID], 1) >= 0
+            else "sentence.above",
+            lang,
+            gap=fmt_number(row["gap_abs"], lang),
+            unit=_gap_unit(unit, lang),
+        )
+        if pd.notna(row.get("missing_total")) and row["missing_total"] > 0:
+            total_unit = row.get("total_unit_en" if lang == "en" else "total_unit", "")
+            text += t(
+                "sentence.total",
+                lang,
+                amount=fmt_amount(row["missing_total"], total_unit, lang),
             )
-            if pd.notna(row.get("missing_total")) and row["missing_total"] > 0:
-                text += f" (всего {fmt_amount(row['missing_total'], row.get('total_unit', ''), lang)})"
-        else:
-            text = (
-                f"{name}: «{indicator}» is {fmt_number(row['value'], lang)} {unit} against the median "
-                f"{fmt_number(row['benchmark_value'], lang)}; "
-                + (
-                    f"{fmt_number(row['gap_abs'], lang)} {_gap_unit(unit, lang)} short"
-                    if lower_better.get(row[INDICATOR_ID], 1) >= 0
-                    else f"{fmt_number(row['gap_abs'], lang)} {_gap_unit(unit, lang)} above it"
-                )
-            )
-            if pd.notna(row.get("missing_total")) and row["missing_total"] > 0:
-                text += f" ({fmt_amount(row['missing_total'], row.get('total_unit_en', ''), lang)} in total)"
         sentences.append({**row, "sentence": text + "."})
     return pd.DataFrame(sentences)
 
