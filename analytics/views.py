@@ -1377,7 +1377,9 @@ def gap_sentences(store: Store, selection: Selection, n: int = 5) -> pd.DataFram
                 lang,
                 amount=fmt_amount(row["missing_total"], total_unit, lang),
             )
-        sentences.append({**row, "sentence": text + "."})
+        # a unit may end the sentence with its own point («п. п.»)
+        end = "" if text.endswith(".") else "."
+        sentences.append({**row, "sentence": text + end})
     return pd.DataFrame(sentences)
 
 

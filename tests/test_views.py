@@ -26,3 +26,18 @@ def test_missing_regional_benchmark_is_named_not_blamed_on_the_territories(store
         views.gap_to_benchmark(
             store, Selection("barnaul", 2015, lang="en"), indicator, "region"
         )
+
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_gap_sentences_end_with_one_point(store, lang):
+    # «п. п.» ends with its own point: the sentence must not add a second one
+    sentences = []
+    for agg in ("samara_togliatti", "barnaul", "krasnodar", "perm"):
+        for year in (2015, 2023):
+            table = views.gap_sentences(store, Selection(agg, year, lang=lang), n=20)
+            sentences += table["sentence"].tolist() if len(table) else []
+    assert sentences
+    if lang == "ru":  # the case in question occurs in the demo data
+        assert [s for s in sentences if s.endswith("п. п.")]
+    assert not [s for s in sentences if s.endswith("..") or not s.endswith(".")]
