@@ -43,7 +43,7 @@ from analytics.etl import indicators as indicator_catalog
 from analytics.etl.readers import SUPPORTED_SUFFIXES, LayoutError, read_file
 from analytics.etl.readers.base import ReadResult, cell_texts, codes_of, plain
 from analytics.etl.territories import REFERENCE_DIR, load_resolver
-from analytics.etl.writer import store_lock, write_version
+from analytics.etl.writer import PartitionWriter, store_lock, write_version
 from analytics.store import (
     AGGLOMERATION_COLUMNS,
     DERIVED_SOURCE,
@@ -327,9 +327,10 @@ def _map_records(
                     "kind": "unmatched",
                 }
             )
-    records = records[~unresolved]
+    if unresolved.any():
+        records, pairs = records[~unresolved], pairs[~unresolved]
     territory_codes, territory_ids = pd.factorize(np.asarray(pair_ids, dtype=object))
-    territory = territory_codes[pairs[~unresolved]]
+    territory = territory_codes[pairs]
 
     mappings = {}
     for key, raw in result.indicators.items():
@@ -376,9 +377,8 @@ def _map_records(
                     "kind": "invalid",
                 }
             )
-    good = ~bad
-    records = records[good]
-    key_codes = key_codes[good]
+    if bad.any():
+        records, key_codes, territory = records[~bad], key_codes[~bad], territory[~bad]
     id_codes, ids = pd.factorize(
         np.array([m.indicator_id or "" for m in key_mappings], dtype=object)
     )
@@ -386,7 +386,7 @@ def _map_records(
     frame = pd.DataFrame(
         {
             TERRITORY_ID: pd.Categorical.from_codes(
-                territory[good], territory_ids, validate=False
+                territory, territory_ids, validate=False
             ),
             YEAR: records.year.astype("int16").to_numpy(),
             INDICATOR_ID: pd.Categorical.from_codes(
@@ -395,25 +395,29 @@ def _map_records(
             VALUE: records.value.astype(float).to_numpy() * scale,
             # the record's position, to name the cell of a value rejected below
             "_record": np.arange(len(records)),
-        }
+        },
+        copy=False,
     )
     counts = np.array(
         [m.in_catalog and m.unit in COUNT_UNITS for m in key_mappings], dtype=bool
     )[key_codes]
     negative = counts & (frame[VALUE].to_numpy() < 0)
-    _reject_values(
-        rejects,
-        frame[negative],
-        records,
-        lambda rec: (
-            f"отрицательное значение {rec.value:g} для показателя-"
-            f"численности {rec.indicator_id}"
-        ),
-        "invalid",
-    )
-    frame = frame[~negative].reset_index(drop=True)
-    dup = frame.duplicated([TERRITORY_ID, INDICATOR_ID, YEAR], keep="first")
-    if dup.any():
+    if negative.any():
+        _reject_values(
+            rejects,
+            frame[negative],
+            records,
+            lambda rec: (
+                f"отрицательное значение {rec.value:g} для показателя-"
+                f"численности {rec.indicator_id}"
+            ),
+            "invalid",
+        )
+        frame = frame[~negative].reset_index(drop=True)
+    # packed integer keys say at once that a file repeats no key (the rule)
+    repeats = len(frame) > 1 and has_duplicate_keys(frame)
+    dup = frame.duplicated([TERRITORY_ID, INDICATOR_ID, YEAR]) if repeats else None
+    if repeats and dup.any():
         first = plain(frame[~dup]).set_index([TERRITORY_ID, INDICATOR_ID, YEAR])[VALUE]
 
         def repeated(rec) -> str:
@@ -568,8 +572,8 @@ def run_etl(
     pins = read_pins(raw)
     report.pinned = sorted(pins)
     report.ignored = [str(p) for p in ignored if p.name != PINS_FILE]
-    with store_lock(store):
-        return _run_locked(files, store, report, on_progress, now, pins)
+    with store_lock(store), PartitionWriter(store) as partitions:
+        return _run_locked(files, store, report, on_progress, now, pins, partitions)
 
 
 def read_pins(raw: Iterable[Path]) -> set[str]:
@@ -600,7 +604,9 @@ def _is_pinned(path: str, pins: set[str]) -> bool:
     return bool(path) and (path in pins or Path(path).name in pins)
 
 
-def _run_locked(files, store, report, on_progress, now, pins=frozenset()) -> EtlReport:
+def _run_locked(
+    files, store, report, on_progress, now, pins, partitions: PartitionWriter
+) -> EtlReport:
     live = current_version_dir(store)
     previous_sources = pd.DataFrame(columns=SOURCE_COLUMNS)
     previous_rejects = pd.DataFrame(columns=REJECT_COLUMNS)
@@ -739,6 +745,7 @@ def _run_locked(files, store, report, on_progress, now, pins=frozenset()) -> Etl
             )
         if len(frame):
             new_partitions[digest] = frame
+            partitions.write(digest, frame)
         source_rows.append(
             {
                 SOURCE_ID: digest,
@@ -875,6 +882,7 @@ def _run_locked(files, store, report, on_progress, now, pins=frozenset()) -> Etl
     version = write_version(
         store,
         new_partitions=new_partitions,
+        written=partitions.finish(),
         reused_partitions=[r for r in reused if r in set(previous_sources.source_id)],
         tables=tables,
     )

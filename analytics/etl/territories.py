@@ -99,6 +99,7 @@ class TerritoryResolver:
     new_municipalities: dict[str, dict] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._grouping: dict[str, bool] = {}  # name → is_grouping
         self._by_name: dict[str, str] = {}
         for row in self.regions.itertuples(index=False):
             variants = [row.name_ru, row.name_en, *str(row.aliases or "").split("|")]
@@ -143,7 +144,10 @@ class TerritoryResolver:
 
     def is_grouping(self, name: str) -> bool:
         """True for known groupings that are not territories of the store."""
-        return normalize_name(name) in ECONOMIC_REGIONS
+        found = self._grouping.get(name)
+        if found is None:
+            found = self._grouping[name] = normalize_name(name) in ECONOMIC_REGIONS
+        return found
 
     def is_territory(self, name: str) -> bool:
         return self.resolve_name(name) is not None

@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -98,6 +98,45 @@ def write_partition(frame: pd.DataFrame, file: Path) -> None:
     pq.write_table(table, file, compression="zstd")
 
 
+class PartitionWriter:
+    """Writes new partitions in the background while the run reads the next
+    files (Parquet encoding releases the GIL), into a folder beside the
+    versions; :func:`write_version` moves them into the version it builds.
+    On leaving, whatever was not moved is deleted (a failed run or a run that
+    writes no version leaves nothing)."""
+
+    def __init__(self, store: Path) -> None:
+        self.folder = store / VERSIONS / f".v-partitions-{os.getpid()}.tmp"
+        self._pool: ThreadPoolExecutor | None = None
+        self._files: dict[str, tuple[Path, Future]] = {}
+
+    def __enter__(self) -> PartitionWriter:
+        return self
+
+    def write(self, source_id: str, frame: pd.DataFrame) -> None:
+        if self._pool is None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder.mkdir(parents=True)
+            self._pool = ThreadPoolExecutor(max_workers=1)
+        file = self.folder / f"{source_id}.parquet"
+        if source_id not in self._files:
+            self._files[source_id] = (
+                file,
+                self._pool.submit(write_partition, frame, file),
+            )
+
+    def finish(self) -> dict[str, Path]:
+        """The partitions written, once all are on disk."""
+        for _, future in self._files.values():
+            future.result()
+        return {source_id: file for source_id, (file, _) in self._files.items()}
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def _write_table(frame: pd.DataFrame, file: Path) -> None:
     pq.write_table(
         pa.Table.from_pandas(frame, preserve_index=False), file, compression="zstd"
@@ -127,12 +166,15 @@ def write_version(
     new_partitions: dict[str, pd.DataFrame],
     reused_partitions: list[str],
     tables: dict[str, pd.DataFrame],
+    written: dict[str, Path] | None = None,
 ) -> str:
     """Write a complete version beside the live one and make it live.
 
     ``reused_partitions`` are source ids whose partition is taken unchanged
-    from the live version (hard-linked).
+    from the live version (hard-linked); ``written`` are new partitions
+    already written (:class:`PartitionWriter`), moved in.
     """
+    written = written or {}
     previous = current_version_dir(store)
     name = _next_version(store)
     staging = store / VERSIONS / f".{name}.tmp"
@@ -150,13 +192,14 @@ def write_version(
             shutil.copy2(old, new)
     # Parquet encoding and compression release the GIL: one file per core.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        written = [
-            pool.submit(
-                write_partition, frame, staging / "observations" / f"{sid}.parquet"
-            )
-            for sid, frame in new_partitions.items()
-        ]
-        for future in written:
+        pending = []
+        for sid, frame in new_partitions.items():
+            file = staging / "observations" / f"{sid}.parquet"
+            if sid in written:
+                os.replace(written[sid], file)
+            else:
+                pending.append(pool.submit(write_partition, frame, file))
+        for future in pending:
             future.result()
     for table_name, frame in tables.items():
         _write_table(frame, staging / f"{table_name}.parquet")

@@ -102,7 +102,10 @@ class ReadResult:
     def add_records(self, frame: pd.DataFrame) -> None:
         if len(frame):
             lazy = [c for c in (CELL_ROW, CELL_COLUMN) if c in frame.columns]
-            self.records.append(frame[RECORD_COLUMNS + lazy])
+            columns = RECORD_COLUMNS + lazy
+            self.records.append(
+                frame if list(frame.columns) == columns else frame[columns]
+            )
 
     def reject(
         self, *, sheet: str, cell: str, raw: object, reason: str, kind: str
@@ -123,7 +126,11 @@ class ReadResult:
         :func:`cell_texts`) instead of text in ``cell``."""
         if not self.records:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in RECORD_COLUMNS})
-        frame = pd.concat(self.records, ignore_index=True)
+        frame = (
+            self.records[0]
+            if len(self.records) == 1
+            else pd.concat(self.records, ignore_index=True)
+        )
         if cells:
             # CSV readers keep repeated texts as categoricals; callers that
             # ask for cell texts get plain columns.

@@ -433,11 +433,8 @@ def _panel_columns(
     name_col = _find(columns, "name")
     code_cols = [c for c in columns if BDMO_CODE.match(c)]
     extra = [c for c in columns if c in named_columns]
-    ignored = [
-        c
-        for c in columns
-        if c not in code_cols + extra and c not in (oktmo_col, year_col, name_col)
-    ]
+    taken = {*code_cols, *extra, oktmo_col, year_col, name_col}
+    ignored = [c for c in columns if c not in taken]
     if ignored:
         result.notes.append(
             "столбцы без кода БД ПМО и не из каталога пропущены: " + ", ".join(ignored)
@@ -636,6 +633,9 @@ def _categorical(codes: np.ndarray, texts: pd.Series | list) -> pd.Categorical:
 def _add_csv_records(
     result: ReadResult, name, code, key, years, values, rows, column
 ) -> None:
+    blank = pd.Categorical.from_codes(
+        np.zeros(len(rows), np.int8), [""], validate=False
+    )
     result.add_records(
         pd.DataFrame(
             {
@@ -644,11 +644,12 @@ def _add_csv_records(
                 "indicator_key": key,
                 "year": years.astype(int),
                 "value": values,
-                "sheet": "",
-                "cell": "",
+                "sheet": blank,
+                "cell": blank,
                 CELL_ROW: rows,
                 CELL_COLUMN: column,
-            }
+            },
+            copy=False,
         )
     )
 
@@ -698,12 +699,13 @@ def read_panel_table(
         pd.Categorical.from_codes(column_of[ok], value_cols, validate=False),
     )
     failed = ~ok
-    _reject_cells(
-        result,
-        raw.filter(pa.array(failed)).to_pylist(),
-        row_of[failed],
-        pd.Series(columns[column_of[failed]], dtype=object),
-    )
+    if failed.any():
+        _reject_cells(
+            result,
+            raw.filter(pa.array(failed)).to_pylist(),
+            row_of[failed],
+            pd.Series(columns[column_of[failed]], dtype=object),
+        )
     return sum(len(r) for r in result.records)
 
 
