@@ -295,8 +295,12 @@ def _map_records(
         np.array([resolver.is_grouping(n) for n in names], dtype=bool)[name_codes]
         & unresolved
     )
-    grouped = plain(records[grouping]) if grouping.any() else records.iloc[:0]
-    for label, group in grouped.groupby("territory_name", sort=True):
+    grouped = (
+        plain(records[grouping]).groupby("territory_name", sort=True)
+        if grouping.any()
+        else ()
+    )
+    for label, group in grouped:
         rejects.append(
             {
                 "sheet": group.iloc[0].sheet,
@@ -362,9 +366,7 @@ def _map_records(
     key_codes, keys = codes_of(records.indicator_key)
     key_mappings = [mappings[k] for k in keys]
     bad = np.array([bool(m.error) for m in key_mappings], dtype=bool)[key_codes]
-    for key, group in (plain(records[bad]) if bad.any() else records.iloc[:0]).groupby(
-        "indicator_key"
-    ):
+    for key, group in plain(records[bad]).groupby("indicator_key") if bad.any() else ():
         for rec, cell in zip(
             group.itertuples(index=False), cell_texts(group), strict=True
         ):
@@ -393,11 +395,11 @@ def _map_records(
                 id_codes[key_codes], ids, validate=False
             ),
             VALUE: records.value.astype(float).to_numpy() * scale,
-            # the record's position, to name the cell of a value rejected below
-            "_record": np.arange(len(records)),
         },
         copy=False,
     )
+    # each value's record, to name the cell of a value rejected below
+    position = np.arange(len(records))
     counts = np.array(
         [m.in_catalog and m.unit in COUNT_UNITS for m in key_mappings], dtype=bool
     )[key_codes]
@@ -405,7 +407,7 @@ def _map_records(
     if negative.any():
         _reject_values(
             rejects,
-            frame[negative],
+            frame[negative].assign(_record=position[negative]),
             records,
             lambda rec: (
                 f"отрицательное значение {rec.value:g} для показателя-"
@@ -414,6 +416,7 @@ def _map_records(
             "invalid",
         )
         frame = frame[~negative].reset_index(drop=True)
+        position = position[~negative]
     # packed integer keys say at once that a file repeats no key (the rule)
     repeats = len(frame) > 1 and has_duplicate_keys(frame)
     dup = frame.duplicated([TERRITORY_ID, INDICATOR_ID, YEAR]) if repeats else None
@@ -427,16 +430,13 @@ def _map_records(
                 "" if same else f" с другим значением (оставлено {kept})"
             )
 
-        _reject_values(rejects, frame[dup], records, repeated, "duplicate")
-        frame = frame[~dup]
-    frame = frame.drop(columns=["_record"]).assign(
-        **{
-            SOURCE_ID: pd.Categorical.from_codes(
-                np.zeros(len(frame), np.int8), [source_id], validate=False
-            )
-        }
+        duplicates = frame[dup].assign(_record=position[dup])
+        _reject_values(rejects, duplicates, records, repeated, "duplicate")
+        frame = frame[~dup].reset_index(drop=True)
+    frame[SOURCE_ID] = pd.Categorical.from_codes(
+        np.zeros(len(frame), np.int8), [source_id], validate=False
     )
-    return frame.reset_index(drop=True), rejects
+    return frame, rejects
 
 
 def _reject_values(
@@ -936,12 +936,20 @@ def _ranges(frame: pd.DataFrame) -> Ranges:
         return ()
     bounds = []
     for column in (TERRITORY_ID, INDICATOR_ID):
-        values = frame[column]
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            values = values.cat.categories[np.unique(values.cat.codes.to_numpy())]
+        values = _present(frame[column])
         bounds += [min(values), max(values)]
     years = frame[YEAR].to_numpy()
     return (*bounds, int(years.min()), int(years.max()))
+
+
+def _present(values: pd.Series):
+    """The distinct values of a column (of a categorical, the categories its
+    codes use, counted rather than sorted)."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values.unique()
+    codes = values.cat.codes.to_numpy()
+    used = np.bincount(codes, minlength=len(values.cat.categories)) > 0
+    return values.cat.categories[used]
 
 
 def _may_share_keys(ranges: list[Ranges]) -> bool:
@@ -984,8 +992,8 @@ def _formula_inputs(
         frame[INDICATOR_ID] = frame[INDICATOR_ID].astype("category")
         parts.append(frame)
     for frame in frames:
-        used_ids |= set(frame[INDICATOR_ID].unique())
-        used_territories |= set(frame[TERRITORY_ID].unique())
+        used_ids |= set(_present(frame[INDICATOR_ID]))
+        used_territories |= set(_present(frame[TERRITORY_ID]))
         parts.append(frame[frame[INDICATOR_ID].isin(needed)])
     return _concat(parts), used_ids, used_territories
 
