@@ -304,9 +304,12 @@ def indicator_matrix(
     chosen = select_indicators(fn, indicators, indicator_ids=indicator_ids, theme=theme)
     ids = scope_territories(fn, observations, territories, agglomeration_id)
     columns = list(chosen.index)
-    rows = observations[
-        observations[TERRITORY_ID].isin(ids) & observations[INDICATOR_ID].isin(columns)
-    ]
+    inside = observations[TERRITORY_ID].isin(ids) & observations[INDICATOR_ID].isin(
+        columns
+    )
+    # only the columns used: a filter copies every column it keeps
+    used = [TERRITORY_ID, INDICATOR_ID, YEAR, VALUE]
+    rows = observations.loc[inside.to_numpy(), used]
     if rows[VALUE].notna().sum() == 0:
         raise ValueError(
             f"{fn}: no observation of {columns} for the territories in scope"

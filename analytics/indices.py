@@ -1117,14 +1117,20 @@ def bootstrap_ci(
     for b in range(n_boot):
         draw = rng.integers(0, n, size=n)
         stats[b] = call(values[draw], None if w is None else w[draw])
+    return percentile_interval(estimate, stats, ci)
+
+
+def percentile_interval(estimate: float, stats: np.ndarray, ci: float) -> BootstrapCI:
+    """The percentile bootstrap interval of ``stats`` (one statistic per
+    resample) around ``estimate``."""
     low, high = np.quantile(stats, [(1 - ci) / 2, (1 + ci) / 2])
     return BootstrapCI(
         estimate=estimate,
         low=float(low),
         high=float(high),
-        std_error=float(stats.std(ddof=1)) if n_boot > 1 else math.nan,
+        std_error=float(stats.std(ddof=1)) if stats.size > 1 else math.nan,
         ci=ci,
-        n_boot=n_boot,
+        n_boot=int(stats.size),
     )
 
 

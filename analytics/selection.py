@@ -179,6 +179,39 @@ def scope(store: Store, agglomeration_id: str | None = None) -> pd.DataFrame:
     return rows(store, terr.loc[chosen | above, TERRITORY_ID])
 
 
+def scope_years(
+    store: Store, agglomeration_id: str | None, years: list[int]
+) -> pd.DataFrame:
+    """The rows of :func:`scope` in some years, in the scope's row order.
+
+    What a one-year (or two-year) analysis reads: everything it needs of those
+    years, a fraction of the scope. When a year has no row at all the whole
+    scope is returned, so that the analysis explains the absence itself.
+    Memoised per store; never mutate it."""
+    obs = scope(store, agglomeration_id)
+    positions = remember(
+        store, ("year_positions", agglomeration_id), lambda: _year_positions(obs)
+    )
+    wanted = tuple(sorted({int(y) for y in years}))
+    if not wanted or any(y not in positions for y in wanted):
+        return obs
+    return remember(
+        store,
+        ("scope_years", agglomeration_id, wanted),
+        lambda: obs.take(np.sort(np.concatenate([positions[y] for y in wanted]))),
+    )
+
+
+def _year_positions(obs: pd.DataFrame) -> dict[int, np.ndarray]:
+    """Row positions of each year."""
+    codes, years_ = pd.factorize(obs[YEAR], sort=True)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(years_)))])
+    return {
+        int(y): order[bounds[i] : bounds[i + 1]] for i, y in enumerate(years_)
+    }
+
+
 def is_demo(store: Store) -> bool:
     """Whether the store was built (at least partly) from the demo files."""
     paths = store.sources.get("path", pd.Series(dtype=str)).astype(str)

@@ -528,3 +528,25 @@ def test_inputs_are_not_mutated(store):
     positive_deviants(obs, terr, cat, agg)
     for before, after in zip(copies, store, strict=True):
         pd.testing.assert_frame_equal(before, after)
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+def test_vectorised_bootstrap_of_the_mean_matches_the_loop(weighted):
+    """The management-model comparison draws all resamples at once: the same
+    draws as indices.bootstrap_ci from the same seed, so the same interval up
+    to the order of summation."""
+    from analytics import gaps, indices
+
+    rng = np.random.default_rng(11)
+    for seed in range(40):
+        n = int(rng.integers(2, 150))
+        x = rng.lognormal(size=n) * 1000
+        w = rng.integers(1, 10**6, size=n).astype(float) if weighted else None
+        loop = indices.bootstrap_ci(
+            gaps._weighted_average, x, weights=w, n_boot=299, random_state=seed
+        )
+        fast = gaps._bootstrap_mean(x, w, n_boot=299, ci=0.95, random_state=seed)
+        assert fast.estimate == loop.estimate
+        assert fast.low == pytest.approx(loop.low, rel=1e-12)
+        assert fast.high == pytest.approx(loop.high, rel=1e-12)
+        assert fast.std_error == pytest.approx(loop.std_error, rel=1e-9)
