@@ -100,6 +100,22 @@ def wrap(text: str, width: int = 60) -> str:
     return "<br>".join(lines)
 
 
+def _set_layout(fig: go.Figure, **props) -> None:
+    """``fig.update_layout(**props)`` for properties the figure does not have
+    yet, by plain assignment: plotly's update machinery (dotted paths, change
+    tracking) cost 8-10 ms a figure, the assignment about 0.5 ms. A property
+    the builder already set is merged by ``update_layout`` as before."""
+    layout = fig.layout
+    for key, value in props.items():
+        current = layout[key]
+        if hasattr(current, "to_plotly_json") and current.to_plotly_json():
+            fig.update_layout({key: value})
+        elif current is not None and not hasattr(current, "to_plotly_json"):
+            fig.update_layout({key: value})
+        else:
+            layout[key] = value
+
+
 def _layout(fig: go.Figure, title: str, footer: str, *, height: int = 520) -> go.Figure:
     # Legend above the plot, footer in the bottom margin at a fixed pixel
     # offset below the plot area, so neither depends on the figure's height
@@ -107,7 +123,8 @@ def _layout(fig: go.Figure, title: str, footer: str, *, height: int = 520) -> go
     lines = wrap(footer, 80).count("<br>") + 1 if footer else 0
     title_lines = wrap(title, 80).count("<br>") + 1
     _set_template(fig)
-    fig.update_layout(
+    _set_layout(
+        fig,
         font={"family": FONT, "size": 14},
         title={
             "text": wrap(title, 80),

@@ -83,7 +83,7 @@ class _Index:
 _INDEXES: dict[int, _Index] = {}
 _MEMO_LOCK = threading.Lock()
 _INDEX_LOCK = threading.Lock()
-_SCOPES_KEPT = 128
+_SCOPES_KEPT = 1024  # most entries are small (id lists, catalog rows)
 _MEMO_BYTES = 512 * 2**20  # slices of a 12 M-value store run to 100 MB each
 
 
@@ -187,19 +187,17 @@ def scope_years(
     What a one-year (or two-year) analysis reads: everything it needs of those
     years, a fraction of the scope. When a year has no row at all the whole
     scope is returned, so that the analysis explains the absence itself.
-    Memoised per store; never mutate it."""
+    Never mutate it."""
     obs = scope(store, agglomeration_id)
     positions = remember(
         store, ("year_positions", agglomeration_id), lambda: _year_positions(obs)
     )
-    wanted = tuple(sorted({int(y) for y in years}))
+    wanted = sorted({int(y) for y in years})
     if not wanted or any(y not in positions for y in wanted):
         return obs
-    return remember(
-        store,
-        ("scope_years", agglomeration_id, wanted),
-        lambda: obs.take(np.sort(np.concatenate([positions[y] for y in wanted]))),
-    )
+    # a take of the year's rows (not memoised: cheap, and one entry per year
+    # would crowd the memo)
+    return obs.take(np.sort(np.concatenate([positions[y] for y in wanted])))
 
 
 def _year_positions(obs: pd.DataFrame) -> dict[int, np.ndarray]:
