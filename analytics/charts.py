@@ -151,10 +151,13 @@ def _vline(
         fig.layout["annotations"] = (*fig.layout.annotations, note)
 
 
-def _layout(fig: go.Figure, title: str, footer: str, *, height: int = 520) -> go.Figure:
+def _layout(
+    fig: go.Figure, title: str, footer: str, *, height: int = 520, bottom: int = 0
+) -> go.Figure:
     # Legend above the plot, footer in the bottom margin at a fixed pixel
     # offset below the plot area, so neither depends on the figure's height
-    # nor collides with the x axis title.
+    # nor collides with the x axis title. ``bottom``: pixels that x tick
+    # labels need beyond one horizontal line (the figure grows by as much).
     lines = wrap(footer, 80).count("<br>") + 1 if footer else 0
     title_lines = wrap(title, 80).count("<br>") + 1
     _set_template(fig)
@@ -174,8 +177,13 @@ def _layout(fig: go.Figure, title: str, footer: str, *, height: int = 520) -> go
             # down by half a line (~12 px at 18 px) per extra line.
             "pad": {"t": 12 * (title_lines - 1)},
         },
-        margin={"l": 10, "r": 20, "t": 50 + 24 * title_lines, "b": 70 + 16 * lines},
-        height=height,
+        margin={
+            "l": 10,
+            "r": 20,
+            "t": 50 + 24 * title_lines,
+            "b": 70 + 16 * lines + bottom,
+        },
+        height=height + bottom,
         legend={"orientation": "h", "y": 1.04, "yanchor": "bottom", "x": 0},
         hoverlabel={"font": {"family": FONT}},
     )
@@ -186,7 +194,7 @@ def _layout(fig: go.Figure, title: str, footer: str, *, height: int = 520) -> go
             yref="paper",
             x=0,
             y=0,
-            yshift=-62,
+            yshift=-62 - bottom,
             xanchor="left",
             yanchor="top",
             align="left",
@@ -583,8 +591,39 @@ def grouped_bars(
         )
     fig.update_layout(barmode="group")
     _axis(fig, "y", title=y_title)
-    _axis(fig, "x", title=None)
-    return _layout(fig, title, footer)
+    labels = [str(v) for v in pd.unique(df[x])]
+    bottom = _category_ticks(fig, labels)
+    return _layout(fig, title, footer, bottom=bottom)
+
+
+#: Tick labels at 14 px: about 7.7 px a character, 17 px a line.
+_CHAR_PX, _LINE_PX = 7.7, 17
+
+
+def _category_ticks(fig: go.Figure, labels: list[str], width: int = 30) -> int:
+    """Wrap long category labels of the x axis (at ``width`` characters) and
+    slant them when they would not fit side by side; returns the pixels they
+    need below the plot beyond one horizontal line, so that the footer goes
+    under them instead of over them (plotly's automargin moves the plot, not
+    the annotations)."""
+    wrapped = [wrap(label, width) for label in labels]
+    widest = max((len(p) for w in wrapped for p in w.split("<br>")), default=0)
+    lines = max((w.count("<br>") + 1 for w in wrapped), default=1)
+    crowd = widest * len(labels)  # characters side by side; a plot fits ~90
+    angle = 0 if crowd <= 90 else 35 if crowd <= 320 else 55
+    _axis(
+        fig,
+        "x",
+        title=None,
+        tickmode="array",
+        tickvals=labels,
+        ticktext=wrapped,
+        tickangle=-angle,
+        automargin=True,
+    )
+    sin, cos = math.sin(math.radians(angle)), math.cos(math.radians(angle))
+    extent = widest * _CHAR_PX * sin + lines * _LINE_PX * cos
+    return max(0, int(math.ceil(extent - _LINE_PX)))
 
 
 def scatter_points(

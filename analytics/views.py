@@ -1924,7 +1924,7 @@ def composites(store: Store, selection: Selection) -> Chart:
         colour="theme",
         y_title="0–100",
     )
-    fig.update_xaxes(categoryorder="array", categoryarray=order, tickangle=-35)
+    fig.update_xaxes(categoryorder="array", categoryarray=order)
     parts = []
     for theme_word, part in table.groupby("theme", sort=False):
         top = part.sort_values("score", ascending=False).iloc[0]
