@@ -101,15 +101,22 @@ def _index(store: Store) -> _Index:
             codes, uniques = store.territory_codes
         else:
             codes, uniques = pd.factorize(store.observations[TERRITORY_ID], sort=False)
-        order = np.argsort(codes, kind="stable")
-        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
-        bounds = np.concatenate([[0], np.cumsum(counts)])
-        if (codes < 0).any():  # missing ids sort first; skip them
-            order = order[int((codes < 0).sum()) :]
+        order, bounds = _positions(codes, len(uniques))
         index = _Index({str(t): i for i, t in enumerate(uniques)}, order, bounds)
         _INDEXES[key] = index
         weakref.finalize(store, _INDEXES.pop, key, None)
         return index
+
+
+def _positions(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions grouped by code: the rows of code ``c`` are
+    ``order[bounds[c]:bounds[c + 1]]``, in their original order (missing
+    codes, -1, left out)."""
+    order = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes[codes >= 0], minlength=n)
+    if (codes < 0).any():  # missing codes sort first; skip them
+        order = order[int((codes < 0).sum()) :]
+    return order, np.concatenate([[0], np.cumsum(counts)])
 
 
 def remember(store: Store, key: tuple, compute):
@@ -144,6 +151,10 @@ def _nbytes(value) -> int:
         return int(value.memory_usage(index=False, deep=False).sum())
     if isinstance(value, pd.Series):
         return int(value.memory_usage(index=False, deep=False))
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, dict):
+        return 1024 + sum(_nbytes(v) for v in value.values())
     return 1024
 
 
@@ -203,11 +214,8 @@ def scope_years(
 def _year_positions(obs: pd.DataFrame) -> dict[int, np.ndarray]:
     """Row positions of each year."""
     codes, years_ = pd.factorize(obs[YEAR], sort=True)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(years_)))])
-    return {
-        int(y): order[bounds[i] : bounds[i + 1]] for i, y in enumerate(years_)
-    }
+    order, bounds = _positions(codes, len(years_))
+    return {int(y): order[bounds[i] : bounds[i + 1]] for i, y in enumerate(years_)}
 
 
 def is_demo(store: Store) -> bool:

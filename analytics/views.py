@@ -1404,6 +1404,12 @@ def _typology_inputs(store: Store) -> tuple[list[str], list[str]]:
     return ids, sel_.comparable_indicators(store, ids)
 
 
+def typology_years(store: Store) -> list[int]:
+    """Years in which the agglomeration territories have values (the years a
+    typology can be asked for)."""
+    return sel_.years(store, _typology_inputs(store)[0])
+
+
 def typology_model(
     store: Store,
     year: int,
@@ -1828,30 +1834,6 @@ def models_comparison(store: Store, selection: Selection, indicator_id: str) -> 
 # ----------------------------------------------------------------- composites
 
 
-def _theme_rows(store: Store, agglomeration_id: str, theme: str, year: int):
-    """The observations a theme composite of one agglomeration and year reads:
-    its members' values of the theme's indicators in that year (memoised for
-    every year at once; all years when the year has none, so that the
-    composite explains the absence as it would on the whole scope)."""
-
-    def split() -> dict:
-        members = sel_.members(store, agglomeration_id)[TERRITORY_ID]
-        ids = composite.select_indicators(
-            "composites", store.indicators, theme=theme, directed=True, absolute=True
-        ).index
-        obs = sel_.scope(store, agglomeration_id)
-        keep = obs[TERRITORY_ID].isin(members) & obs[INDICATOR_ID].isin(list(ids))
-        rows = obs.loc[keep.to_numpy(), [TERRITORY_ID, INDICATOR_ID, YEAR, VALUE]]
-        by_year = {int(y): part for y, part in rows.groupby(YEAR, sort=False)}
-        return {"all": rows, **by_year}
-
-    try:
-        parts = sel_.remember(store, ("theme_rows", agglomeration_id, theme), split)
-    except ValueError:  # no indicator of the theme: let the composite say so
-        return sel_.scope(store, agglomeration_id)
-    return parts.get(int(year), parts["all"])
-
-
 def composites(store: Store, selection: Selection) -> Chart:
     """The three theme composite indices (0–100, min-max, arithmetic, equal
     weights; OECD/JRC Handbook steps in :mod:`analytics.composite`) for every
@@ -1864,7 +1846,7 @@ def composites(store: Store, selection: Selection) -> Chart:
     for theme in sel_.THEMES:
         try:
             res = composite.composite_index(
-                _theme_rows(store, selection.agglomeration_id, theme, selection.year),
+                sel_.scope_years(store, selection.agglomeration_id, [selection.year]),
                 store.territories,
                 store.indicators,
                 selection.agglomeration_id,

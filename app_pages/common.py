@@ -395,9 +395,7 @@ def warm_up(*, wait_for_first_page: float = 0.0) -> None:
     if wait_for_first_page and FIRST_PAGE_DRAWN.wait(timeout=wait_for_first_page):
         time.sleep(5.0)
     store = load_store()
-    terr = store.territories
-    members = terr.loc[terr["agglomeration_id"] != "", "territory_id"].tolist()
-    for year in sorted(sel_.years(store, members), reverse=True):
+    for year in sorted(views.typology_years(store), reverse=True):
         try:
             views.typology_model(store, year)  # the page's defaults
         except views.NoData:
