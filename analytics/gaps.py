@@ -1206,11 +1206,7 @@ def _bootstrap_mean(
     """:func:`analytics.indices.bootstrap_ci` of the (weighted) mean, with all
     resamples drawn and averaged at once: the same draws from the same seed,
     bounds equal to the loop's up to summation order (1e-12 relative)."""
-    fn = "compare_management_models"
-    if not (isinstance(n_boot, int | np.integer) and n_boot >= 1):
-        raise ValueError(f"{fn}: n_boot must be a positive integer; got {n_boot}")
-    if not 0 < ci < 1:
-        raise ValueError(f"{fn}: ci must be strictly between 0 and 1; got {ci}")
+    indices.check_bootstrap("compare_management_models", n_boot, ci)
     estimate = _weighted_average(x, weights)
     rng = np.random.default_rng(random_state)
     draws = rng.integers(0, x.size, size=(n_boot, x.size))

@@ -1098,12 +1098,7 @@ def bootstrap_ci(
     >>> bootstrap_ci(gini, [1, 2, 3, 4, 10], n_boot=200) == res  # seeded
     True
     """
-    if not (isinstance(n_boot, int | np.integer) and n_boot >= 1):
-        raise ValueError(
-            f"bootstrap_ci: n_boot must be a positive integer; got {n_boot}"
-        )
-    if not 0 < ci < 1:
-        raise ValueError(f"bootstrap_ci: ci must be strictly between 0 and 1; got {ci}")
+    check_bootstrap("bootstrap_ci", n_boot, ci)
     values = np.asarray(x, dtype=float)
     w = None if weights is None else np.asarray(weights, dtype=float)
 
@@ -1118,6 +1113,15 @@ def bootstrap_ci(
         draw = rng.integers(0, n, size=n)
         stats[b] = call(values[draw], None if w is None else w[draw])
     return percentile_interval(estimate, stats, ci)
+
+
+def check_bootstrap(fn: str, n_boot: int, ci: float) -> None:
+    """``ValueError`` naming ``fn`` unless ``n_boot`` is a positive integer
+    and ``ci`` lies strictly between 0 and 1."""
+    if not (isinstance(n_boot, int | np.integer) and n_boot >= 1):
+        raise ValueError(f"{fn}: n_boot must be a positive integer; got {n_boot}")
+    if not 0 < ci < 1:
+        raise ValueError(f"{fn}: ci must be strictly between 0 and 1; got {ci}")
 
 
 def percentile_interval(estimate: float, stats: np.ndarray, ci: float) -> BootstrapCI:
