@@ -39,6 +39,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import yaml
 
+from analytics.etl import growth, reforms
 from analytics.etl import indicators as indicator_catalog
 from analytics.etl.readers import SUPPORTED_SUFFIXES, LayoutError, read_file
 from analytics.etl.readers.base import ReadResult, cell_texts, codes_of, plain
@@ -612,6 +613,8 @@ def _run_locked(
     previous_rejects = pd.DataFrame(columns=REJECT_COLUMNS)
     previous_indicators = pd.DataFrame(columns=INDICATOR_COLUMNS)
     previous_territories = pd.DataFrame(columns=TERRITORY_COLUMNS)
+    previous_reforms = reforms.read_reforms(live) if live is not None else None
+    reform_frames: list[pd.DataFrame] = []
     fingerprint_file = None
     if live is not None:
         previous_sources = pd.read_parquet(live / "sources.parquet")
@@ -669,6 +672,9 @@ def _run_locked(
             reused.append(digest)
             source_rows.append({**old._asdict(), "path": rel})
             reject_frames.append(previous_rejects[previous_rejects.source_id == digest])
+            reform_frames.append(
+                previous_reforms[previous_reforms.source_id == digest]
+            )
             continue
         file_indicators: dict[str, dict] = {}
         try:
@@ -687,6 +693,12 @@ def _run_locked(
                 file_indicators,
                 mappings,
             )
+            # old OKTMO codes → today's municipalities (analytics.etl.reforms)
+            frame, reform_log, reform_rejects = reforms.apply_to_file(
+                frame, digest, resolver
+            )
+            rejects.extend(reform_rejects)
+            reform_frames.append(reform_log)
             if frame.empty and not result.code_names:
                 reason = _nothing_loaded(rejects)
                 if reason:
@@ -827,6 +839,7 @@ def _run_locked(
             kept, frames, catalog
         )
     derived = derive(observations, catalog)
+    derived = growth.derive_growth(observations, derived)
     report.derived = len(derived)
     if len(derived):
         new_partitions[DERIVED_SOURCE] = derived
@@ -878,6 +891,7 @@ def _run_locked(
         "agglomerations": _agglomerations(),
         "sources": sources.astype({"priority": "int64"}),
         "rejects": rejects.astype(str).reset_index(drop=True),
+        "reforms": reforms.reform_table(reform_frames),
     }
     version = write_version(
         store,

@@ -9,12 +9,19 @@ from pathlib import Path
 import pyarrow as pa
 
 from analytics.etl.clean import parse_value
-from analytics.etl.readers import emiss, region_year, site_workbook, tables
+from analytics.etl.readers import (
+    bdmo_mirror,
+    emiss,
+    region_year,
+    site_workbook,
+    tables,
+)
 from analytics.etl.readers.base import LayoutError, ReadResult, read_workbook, text
 
 EXCEL_SUFFIXES = {".xls", ".xlsx", ".xlsm", ".ods"}
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
-SUPPORTED_SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES
+ARCHIVE_SUFFIXES = {".zip"}  # the БД ПМО mirror's per-indicator downloads
+SUPPORTED_SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES | ARCHIVE_SUFFIXES
 
 __all__ = ["LayoutError", "ReadResult", "SUPPORTED_SUFFIXES", "read_file"]
 
@@ -41,6 +48,11 @@ def read_file(
     """
     suffix = path.suffix.lower()
     result = ReadResult()
+    if suffix in ARCHIVE_SUFFIXES or (
+        suffix in TEXT_SUFFIXES and bdmo_mirror.sniff(path)
+    ):
+        bdmo_mirror.read_mirror(path, result)
+        return result
     if suffix in EXCEL_SUFFIXES:
         try:
             sheets = read_workbook(path)
