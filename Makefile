@@ -5,11 +5,15 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.setup-stamp
-RAW ?= datasets/raw
+# Real figures by default (datasets/raw/real, see its README); the synthetic
+# demo has its own raw folder and store, so the two never mix in one store.
+RAW ?= datasets/raw/real
 STORE ?= datasets/warehouse
+DEMO_RAW ?= datasets/raw/demo
+DEMO_STORE ?= datasets/warehouse_demo
 PORT ?= 8501
 
-.PHONY: setup test run etl store bench clean demo
+.PHONY: setup test run etl store bench clean demo demo-data real-data
 
 setup: $(STAMP)
 
@@ -35,20 +39,34 @@ test: setup
 	$(PY) -m pytest
 
 etl: setup
-	$(PY) -m analytics.etl --raw $(RAW) --store $(STORE) --report $(STORE)/last_report.json
+	$(PY) -m analytics.etl --raw $(RAW) --store $(STORE) --report $(STORE)/last_report.json; \
+	  status=$$?; echo "$(RAW)" > $(STORE)/RAW_SOURCE; exit $$status
 
+# Built when missing, or rebuilt when it was built from another raw folder.
 store: setup
-	@test -f $(STORE)/CURRENT || $(MAKE) --no-print-directory etl
+	@test -f $(STORE)/CURRENT && [ "$$(cat $(STORE)/RAW_SOURCE 2>/dev/null)" = "$(RAW)" ] \
+	  || $(MAKE) --no-print-directory etl
 
 run: store
-	$(PY) serve.py --server.port $(PORT) --server.headless true \
-	  --browser.gatherUsageStats false
+	AGGLO_STORE=$(STORE) AGGLO_RAW=$(RAW) $(PY) serve.py --server.port $(PORT) \
+	  --server.headless true --browser.gatherUsageStats false
 
+# The synthetic demo in its own store: `make demo` builds and starts it.
 demo: setup
-	$(PY) datasets/make_demo.py --out datasets/raw/demo
+	@test -f $(DEMO_STORE)/CURRENT || $(MAKE) --no-print-directory etl \
+	  RAW=$(DEMO_RAW) STORE=$(DEMO_STORE)
+	AGGLO_STORE=$(DEMO_STORE) AGGLO_RAW=$(DEMO_RAW) $(PY) serve.py --server.port $(PORT) \
+	  --server.headless true --browser.gatherUsageStats false
+
+# Regenerate the committed raw folders (the real one needs ../shared/data).
+demo-data: setup
+	$(PY) datasets/make_demo.py --out $(DEMO_RAW)
+
+real-data: setup
+	$(PY) datasets/make_real.py --out datasets/raw/real
 
 bench: setup
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
-	rm -rf $(STORE) .pytest_cache .ruff_cache
+	rm -rf $(STORE) $(DEMO_STORE) .pytest_cache .ruff_cache

@@ -68,8 +68,8 @@ def max_upload_bytes() -> int:
 
 def raw_root() -> Path:
     """The raw folder the app's store is built from: ``$AGGLO_RAW`` or
-    ``datasets/raw``."""
-    return Path(os.environ.get("AGGLO_RAW", "datasets/raw"))
+    ``datasets/raw/real`` (the real data; the demo has its own folder)."""
+    return Path(os.environ.get("AGGLO_RAW", "datasets/raw/real"))
 
 
 def safe_name(name: str) -> str:
