@@ -44,6 +44,7 @@ from analytics.etl.readers.base import (
     LayoutError,
     RawIndicator,
     ReadResult,
+    _env_int,
     _thousands,
     max_unzipped_bytes,
 )
@@ -85,8 +86,9 @@ TOTALS = {
 }
 #: Values of ``period`` that are the annual value.
 ANNUAL = {"", "год", "за год", "январь-декабрь", "январь - декабрь", "year"}
-#: Bytes Arrow reads at a time (memory per block is a few times this).
-BLOCK_BYTES = 4 << 20
+#: Bytes Arrow reads at a time. Its streaming reader reads some 30 blocks
+#: ahead of the consumer, so this bounds memory (about 30 MB) as well.
+BLOCK_BYTES = 1 << 20
 
 
 def _header(stream: io.BufferedIOBase) -> list[str]:
@@ -224,13 +226,18 @@ def _read_stream(
     skipped_rows: list[int] = []
 
     def invalid_row(row) -> str:
-        skipped_rows.append(row.number or 0)
+        skipped_rows.append((row.number or 0) + 1)  # the header is line 1
         return "skip"
 
     reader = pacsv.open_csv(
         stream,
         read_options=pacsv.ReadOptions(
-            block_size=BLOCK_BYTES, column_names=columns, encoding=encoding
+            block_size=_env_int("AGGLO_MIRROR_BLOCK_KB", BLOCK_BYTES >> 10) << 10,
+            column_names=columns,
+            encoding=encoding,
+            # serial: a threaded reader reads ahead without bound when the
+            # consumer is slower, which made memory grow with the file
+            use_threads=False,
         ),
         parse_options=pacsv.ParseOptions(
             delimiter=";", invalid_row_handler=invalid_row
@@ -319,6 +326,7 @@ def _read_stream(
             key_parts.append(pc.if_else(total, "", text))
         key = keys.codes(pc.binary_join_element_wise(*key_parts, "\x1f"))
         parts.append((territory, key, years, values, rows))
+    del reader  # its read-ahead blocks
     if skipped_rows:
         for number in skipped_rows[:5]:
             result.reject(
