@@ -1,9 +1,13 @@
 """User-supplied boundary files (GeoJSON) and their match to the store.
 
-The project ships no boundaries (licences, size). A user may add a GeoJSON
-FeatureCollection of regions or municipalities; the maps then become
-choropleths (:mod:`analytics.maps`), and stay points at the administrative
-centres without one.
+The project ships simplified boundaries of all current municipalities
+(``datasets/reference/boundaries/municipalities.geojson``, written by
+``datasets/make_real.py``: SberIndex's boundaries derived from OpenStreetMap,
+ODbL, «СберИндекс; © участники OpenStreetMap», coordinates rounded to 0.01°),
+so every agglomeration has a municipal choropleth offline. A user may add a
+GeoJSON FeatureCollection of regions or municipalities; it comes first in
+:func:`load_boundaries`, so on equal coverage the user's file is drawn (see
+:func:`best_match`). Without any, the maps stay points at the centres.
 
 Where boundaries live: ``STORE/boundaries/<name>.geojson``, beside the
 store's ``versions/`` (see :mod:`analytics.store`). They are not part of a
@@ -57,6 +61,11 @@ import pandas as pd
 from analytics.i18n import t
 
 BOUNDARIES_DIR = "boundaries"
+#: Boundaries shipped with the project (read after the user's files).
+SHIPPED_DIR = (
+    Path(__file__).resolve().parents[1] / "datasets" / "reference" / "boundaries"
+)
+SHIPPED_ATTRIBUTION = "СберИндекс; © участники OpenStreetMap (ODbL)"
 SUFFIX = ".geojson"
 MAX_BYTES = 50 << 20
 DIGITS = 4
@@ -463,19 +472,43 @@ def saved_files(store_path: str | Path) -> list[Path]:
     return sorted(p for p in folder.glob(f"*{SUFFIX}") if p.is_file())
 
 
+def shipped_files() -> list[Path]:
+    """The boundary files shipped with the project (reference data)."""
+    if not SHIPPED_DIR.is_dir():
+        return []
+    return sorted(p for p in SHIPPED_DIR.glob(f"*{SUFFIX}") if p.is_file())
+
+
 def signature(store_path: str | Path) -> tuple:
-    """(name, size, mtime) of each saved file: a cache key that changes when
-    a file is saved or removed."""
+    """(name, size, mtime) of each saved and shipped file: a cache key that
+    changes when a file is saved or removed."""
     return tuple(
         (p.name, p.stat().st_size, p.stat().st_mtime_ns)
-        for p in saved_files(store_path)
+        for p in saved_files(store_path) + shipped_files()
     )
 
 
-def load_boundaries(store_path: str | Path) -> list[Boundaries]:
-    """Every saved boundary file, parsed. A file that became unreadable
-    raises :class:`BoundaryError` naming it."""
-    return [parse_boundaries(p.read_bytes(), p.name) for p in saved_files(store_path)]
+@functools.lru_cache(maxsize=2)
+def _shipped(path: str, mtime: int) -> Boundaries:
+    return parse_boundaries(Path(path).read_bytes(), Path(path).name)
+
+
+def load_boundaries(
+    store_path: str | Path, *, shipped: bool = True
+) -> list[Boundaries]:
+    """Every saved boundary file, parsed, then (``shipped``) the project's
+    own boundaries: a user's file comes first, so it wins where it covers as
+    much. A file that became unreadable raises :class:`BoundaryError` naming
+    it."""
+    saved = [parse_boundaries(p.read_bytes(), p.name) for p in saved_files(store_path)]
+    if not shipped:
+        return saved
+    names = {b.name for b in saved}
+    return saved + [
+        _shipped(str(p), p.stat().st_mtime_ns)
+        for p in shipped_files()
+        if p.name not in names
+    ]
 
 
 def remove_boundaries(store_path: str | Path, name: str) -> bool:

@@ -96,7 +96,8 @@ _MEASURE = textwrap.dedent(
                     f"{i // 40 % 90};1;Муниципальный район номер {i // 40};"
                     f"{i // 40 % 90:02d}{600 + i // 40 % 300:03d}000;"
                     "муниципальный район;"
-                    f"{2000 + i // 4 % 25};{okved[i % 4]};{random.random() * 1e5:.1f}\\n"
+                    f"{2000 + i // 4 % 25};{okved[i % 4]};"
+                    f"{random.random() * 1e5:.1f}\\n"
                     for i in range(start, min(rows, start + 10000))).encode())
     size = zipfile.ZipFile(path).infolist()[0].file_size
     tracemalloc.start()

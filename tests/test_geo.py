@@ -212,19 +212,21 @@ def test_rings_are_rewound_to_the_orientation_plotly_needs(adm1):
 
 
 def test_saved_file_round_trips(tmp_path, adm1_bytes, adm1):
-    assert geo.load_boundaries(tmp_path) == []
+    assert geo.load_boundaries(tmp_path, shipped=False) == []
+    shipped = geo.signature(tmp_path)  # the project's own boundaries only
     saved = geo.save_boundaries(tmp_path, "Russia ADM1.GeoJSON", adm1_bytes)
     assert saved.name == "Russia_ADM1.geojson"
     path = tmp_path / "boundaries" / "Russia_ADM1.geojson"
     assert path.read_bytes() == adm1_bytes  # the user's file, as given
     assert not list((tmp_path / "boundaries").glob(".*"))  # no temporary left
-    [loaded] = geo.load_boundaries(tmp_path)
+    [loaded] = geo.load_boundaries(tmp_path, shipped=False)
     assert loaded.name == "Russia_ADM1.geojson"
     assert loaded.collection == adm1.collection
     signature = geo.signature(tmp_path)
     assert signature and signature[0][0] == "Russia_ADM1.geojson"
     assert geo.remove_boundaries(tmp_path, "Russia ADM1.geojson")
-    assert geo.load_boundaries(tmp_path) == [] and geo.signature(tmp_path) == ()
+    assert geo.load_boundaries(tmp_path, shipped=False) == []
+    assert geo.signature(tmp_path) == shipped
     assert not geo.remove_boundaries(tmp_path, "Russia ADM1.geojson")
 
 
@@ -245,4 +247,30 @@ def test_boundaries_survive_an_etl_run(demo_store, tmp_path, adm1_bytes):
     shutil.copytree(demo_store, store)
     geo.save_boundaries(store, "adm1.geojson", adm1_bytes)
     run_etl([DEMO_RAW], store)
-    assert [b.name for b in geo.load_boundaries(store)] == ["adm1.geojson"]
+    assert [b.name for b in geo.load_boundaries(store, shipped=False)] == [
+        "adm1.geojson"
+    ]
+
+
+def test_shipped_municipal_boundaries():
+    """The project's own boundaries: every current municipality once, by
+    OKTMO; Ufa's box as in the source (55.78-56.30 E, 54.55-54.94 N)."""
+    [shipped] = [
+        b
+        for b in geo.load_boundaries("/nonexistent")
+        if b.name == "municipalities.geojson"
+    ]
+    codes = [f["properties"]["oktmo"] for f in shipped.features]
+    assert len(codes) == len(set(codes)) >= 2_590
+    ufa = next(f for f in shipped.features if f["properties"]["oktmo"] == "80701000")
+    ring = ufa["geometry"]["coordinates"][0]
+    xs, ys = [p[0] for p in ring], [p[1] for p in ring]
+    assert 55.7 <= min(xs) and max(xs) <= 56.31
+    assert 54.5 <= min(ys) and max(ys) <= 54.95
+    assert geo.SHIPPED_DIR.joinpath("municipalities.geojson").stat().st_size < 3 << 20
+
+
+def test_user_file_wins_over_the_shipped_one(tmp_path, adm1_bytes):
+    geo.save_boundaries(tmp_path, "mine.geojson", adm1_bytes)
+    names = [b.name for b in geo.load_boundaries(tmp_path)]
+    assert names[0] == "mine.geojson" and "municipalities.geojson" in names
