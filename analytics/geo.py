@@ -523,10 +523,20 @@ def remove_boundaries(store_path: str | Path, name: str) -> bool:
 def best_match(
     matches: list[BoundaryMatch], territory_ids: list[str] | set[str]
 ) -> BoundaryMatch | None:
-    """The match that covers most of ``territory_ids`` (None if none does)."""
+    """The match that covers most of ``territory_ids`` (None if none does).
+    A user's file that covers any of them is preferred to the shipped
+    boundaries, however much those cover: an upload overrides them."""
     wanted = set(territory_ids)
     scored = [(len(m.ids & wanted), m) for m in matches]
     scored = [s for s in scored if s[0] > 0]
     if not scored:
         return None
-    return max(scored, key=lambda s: s[0])[1]
+    own = [s for s in scored if not is_shipped(s[1].boundaries)]
+    return max(own or scored, key=lambda s: s[0])[1]
+
+
+def is_shipped(boundaries: Boundaries) -> bool:
+    """Whether a boundary file is one the project ships."""
+    return any(
+        boundaries is _shipped(str(p), p.stat().st_mtime_ns) for p in shipped_files()
+    )

@@ -351,6 +351,8 @@ def typology_map(
     )
     order = list(pd.unique(typology_data["type"]))  # the scatter's colour order
     title = t("map.typology_title", lang, year=year)
+    if geo.is_shipped(match.boundaries):  # ODbL: the attribution goes with the map
+        source = "; ".join(p for p in (source, geo.SHIPPED_ATTRIBUTION) if p)
     footer = footer_line("", year, source, None, lang)
     regions = geo.best_match([m for m in found if m is not match], _region_ids(store))
     fig = choropleth(

@@ -39,11 +39,22 @@ def _traces(at: AppTest) -> list[str]:
     ]
 
 
-def test_typology_without_boundaries_keeps_points_with_a_note(store):
+def test_typology_without_boundaries_keeps_points_with_a_note(
+    store, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(geo, "SHIPPED_DIR", tmp_path / "no-shipped-boundaries")
     at = _run("typology")
     assert not at.exception
     assert "choropleth" not in _traces(at)
     assert any("«Данные и качество»" in c.value for c in at.caption)
+
+
+def test_typology_draws_the_shipped_municipal_boundaries_offline(store):
+    at = _run("typology")
+    assert not at.exception
+    assert "choropleth" in _traces(at)
+    specs = " ".join(chart.proto.spec for chart in at.get("plotly_chart"))
+    assert "OpenStreetMap" in specs  # the ODbL attribution is on the map
 
 
 def test_boundaries_page_lists_and_removes_a_file(store, shared_data):
