@@ -196,7 +196,8 @@ def test_bad_file_is_rejected_with_its_name_and_store_unchanged(base, name):
     assert f"ОТКЛОНЁН {name}" in report.summary_table()
     assert {f.path: f.status for f in report.files}["good.csv"] == "unchanged"
     assert _tree_hash(store) == before
-    assert len(open_store(store).observations) == 4  # 3 + 1 derived
+    # 3 + 1 per-capita + 1 population change (analytics.etl.growth)
+    assert len(open_store(store).observations) == 5
 
 
 def test_rows_over_the_limit_are_refused(base, monkeypatch):
@@ -448,13 +449,13 @@ def test_killed_run_leaves_the_previous_store_live(base):
             outcomes.append("before swap")
         else:  # killed after the swap: the new version is complete
             assert len(current.sources) == 4
-            assert len(current.observations) == 3 * 24_000 + 4
+            assert len(current.observations) == 3 * 24_000 + 5  # + growth
             outcomes.append("after swap")
     # After the kills, a run completes and clears what they left.
     last = run_etl([raw], store)
     assert last.exit_code == 0
     assert not list((store / "versions").glob(".*.tmp"))
-    assert len(open_store(store).observations) == 3 * 24_000 + 4
+    assert len(open_store(store).observations) == 3 * 24_000 + 5
     assert outcomes[:2] == ["before swap", "before swap"], outcomes
 
 
