@@ -86,3 +86,52 @@ def source_table(store: Store) -> pd.DataFrame:
         SOURCE_ID,
     ]
     return store.sources[[c for c in columns if c in store.sources]]
+
+
+#: Words of the reform table (analytics.etl.reforms).
+REFORM_CHANGE_RU = {
+    "recode": "новый код той же территории",
+    "union": "объединение",
+    "transfer": "передача части территории",
+    "disunion": "разделение",
+}
+REFORM_ACTION_RU = {
+    "moved": "перенесено на новый код",
+    "summed": "сложено с другими частями",
+    "kept_flagged": "оставлено без пересчёта (границы менялись)",
+    "left_out": "не пересчитано, не загружено",
+}
+
+
+def reform_summary(store: Store, lang: str = "ru") -> pd.DataFrame:
+    """What the ETL did with old OKTMO codes (the store's ``reforms`` table,
+    :mod:`analytics.etl.reforms`): one row per old code, today's
+    municipality, change and action, with the years and values concerned."""
+    from analytics.etl.reforms import read_reforms
+
+    table = read_reforms(store.path / "versions" / store.version)
+    columns = ["from_oktmo", "from_name", "to_oktmo", "to_name", "change", "action"]
+    if table.empty:
+        return pd.DataFrame(columns=[*columns, "years", "values", "note"])
+    grouped = (
+        table.groupby(columns, sort=True)
+        .agg(
+            first=("year", "min"),
+            last=("year", "max"),
+            values=("values", "sum"),
+            note=("note", "first"),
+        )
+        .reset_index()
+    )
+    grouped["years"] = [
+        str(a) if a == b else f"{a}–{b}"
+        for a, b in zip(grouped["first"], grouped["last"], strict=True)
+    ]
+    if lang == "ru":
+        grouped["change"] = (
+            grouped["change"].map(REFORM_CHANGE_RU).fillna(grouped["change"])
+        )
+        grouped["action"] = (
+            grouped["action"].map(REFORM_ACTION_RU).fillna(grouped["action"])
+        )
+    return grouped[[*columns, "years", "values", "note"]]

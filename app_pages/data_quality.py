@@ -54,6 +54,21 @@ if unmatched.empty:
 else:
     st.dataframe(unmatched, hide_index=True, width="stretch")
 
+st.subheader(
+    "Муниципальные реформы: старые коды ОКТМО в границах сегодня"
+    if ru
+    else "Municipal reforms: old OKTMO codes in today's borders"
+)
+reformed = quality.reform_summary(store, "ru" if ru else "en")
+if reformed.empty:
+    st.info(
+        "Ни одного значения под прежним кодом ОКТМО."
+        if ru
+        else "No value under a former OKTMO code."
+    )
+else:
+    st.dataframe(reformed, hide_index=True, width="stretch")
+
 st.subheader("Каталог показателей" if ru else "Indicator catalog")
 columns = (
     [

@@ -1,6 +1,8 @@
 """Server time of the app per widget change, on the demo store (AppTest).
 
 Run: .venv/bin/python bench/bench_app.py   (or `make bench`)
+     .venv/bin/python bench/bench_app.py --real   (the real national store,
+     datasets/raw/real: ~2,600 municipalities)
 
 For each page: the first render (store already cached), then the median of
 nine reruns after a widget change (year, and every other time the weighting). The
@@ -76,8 +78,10 @@ def time_pages(
 
 def main() -> None:
     cold = "--cold" in sys.argv[1:]
+    raw = "real" if "--real" in sys.argv[1:] else "demo"
     store = Path(tempfile.mkdtemp()) / "store"
-    run_etl([ROOT / "datasets" / "raw" / "demo"], store)
+    run_etl([ROOT / "datasets" / "raw" / raw], store)
+    print(f"store from datasets/raw/{raw}")
     if cold:
         print("cold process: no warm-up")
     else:

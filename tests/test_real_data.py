@@ -145,3 +145,18 @@ def test_coverage(real):
         )
     ]
     assert len(municipal) > 2_250
+
+
+def test_reform_summary_for_the_data_page(real):
+    from analytics.quality import reform_summary
+
+    table = reform_summary(real)
+    sasovo = table[table.from_oktmo == "61710000"]
+    assert set(sasovo.action) == {
+        "сложено с другими частями",
+        "не пересчитано, не загружено",
+    }
+    assert set(sasovo.to_name) == {"Сасовский муниципальный округ"}
+    recode = table[table.change == "новый код той же территории"]
+    assert len(recode) > 50
+    assert (recode.from_oktmo != recode.to_oktmo).all()

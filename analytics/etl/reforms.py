@@ -61,6 +61,15 @@ REFORM_COLUMNS = [
 ]
 
 
+NOTES = {
+    "recode": "тот же муниципалитет под новым кодом",
+    "transfer": "границы менялись (передача части территории): значения "
+    "оставлены без пересчёта",
+    "disunion": "часть территории выделена в новый муниципалитет: значения "
+    "оставлены без пересчёта",
+}
+
+
 @dataclass(frozen=True)
 class Target:
     """What a code of a year became."""
@@ -323,10 +332,7 @@ def apply(
                     "action": "moved" if change == "recode" else "kept_flagged",
                     "indicators": kept[INDICATOR_ID].nunique(),
                     "values": len(kept),
-                    "note": "тот же муниципалитет под новым кодом"
-                    if change == "recode"
-                    else "границы менялись (передача части территории): "
-                    "значения оставлены без пересчёта",
+                    "note": NOTES.get(change, NOTES["disunion"]),
                 }
             )
             continue
