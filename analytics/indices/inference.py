@@ -86,6 +86,7 @@ def bootstrap_ci(
 
     Examples
     --------
+    >>> from analytics.indices import gini
     >>> res = bootstrap_ci(gini, [1, 2, 3, 4, 10], n_boot=200)
     >>> res.low <= res.estimate <= res.high
     True
