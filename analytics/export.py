@@ -51,7 +51,6 @@ import re
 import shutil
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,6 +60,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.chart_model import Chart
+from analytics.filenames import safe_file_name
 
 __all__ = [
     "FONT_FAMILY",
@@ -944,34 +944,17 @@ def build_deck(
 # --------------------------------------------------------------------------
 # File names
 
-_FILENAME_BAD = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
-_WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
-    f"{p}{i}" for p in ("com", "lpt") for i in range(1, 10)
-}
-
 
 def safe_filename(title: str, ext: str, *, max_length: int = 80) -> str:
-    """A file name from a title: Cyrillic kept, nothing a file system refuses.
-
-    Path separators, ``<>:"|?*`` and control characters become ``_``, runs
-    of spaces and ``_`` become one ``_``, leading/trailing dots are dropped, Windows
-    device names are prefixed, and the stem is cut to ``max_length``
-    characters (Cyrillic is 2 bytes in UTF-8: 80 characters stay far below
-    the 255-byte limit).
+    """A file name from a title: Cyrillic kept, nothing a file system refuses
+    (:func:`analytics.filenames.safe_file_name`; a title's control characters
+    and spaces separate words).
 
     >>> safe_filename("Доходы / расходы: 2023?", "png")
     'Доходы_расходы_2023.png'
     >>> safe_filename("../../etc/passwd", ".csv")
     'etc_passwd.csv'
     """
-    ext = ext.lstrip(".").lower()
-    if not re.fullmatch(r"[a-z0-9]{1,8}", ext):
-        raise ValueError(f"safe_filename: ext must be letters/digits; got {ext!r}")
-    stem = unicodedata.normalize("NFC", str(title))
-    stem = _FILENAME_BAD.sub("_", stem)
-    stem = re.sub(r"[\s_]+", "_", stem.strip())
-    stem = re.sub(r"^[._]+|[._]+$", "", stem)
-    stem = stem[:max_length].rstrip("._") or "chart"
-    if stem.split(".")[0].casefold() in _WINDOWS_RESERVED:
-        stem = "_" + stem
-    return f"{stem}.{ext}"
+    return safe_file_name(
+        title, ext, controls="_", max_chars=max_length, fallback="chart"
+    )

@@ -135,13 +135,13 @@ def calls(store):
                         yield f"{t}/models", lambda s=s, i=ind: (
                             views.models_comparison(store, s, i)
                         )
-                        for measure in ("cv", "theil", "sd_log"):
-                            yield f"{t}/sigma/{measure}", lambda s=s, i=ind, m=measure: (
+                        for m in ("cv", "theil", "sd_log"):
+                            yield f"{t}/sigma/{m}", lambda s=s, i=ind, m=m: (
                                 views.sigma(store, s, i, m)
                             )
                         for fn in (views.beta, views.mobility):
                             yield f"{t}/{fn.__name__}", lambda s=s, i=ind, f=fn: f(
-                                store, s, i, 2010, year
+                                store, s, i, 2010, s.year
                             )
                         for terr in ids[:2]:
                             yield f"{t}/trend/{terr}", lambda s=s, i=ind, te=terr: (
@@ -165,8 +165,8 @@ def calls(store):
                             views.profile_table(store, s, te)
                         )
                     if agg == "samara_togliatti" or weighted:
-                        for method, k in (("kmeans", "auto"), ("ward", 3)):
-                            yield f"{tag}/typology/{method}/{k}", lambda s=s, m=method, k=k: (
+                        for m, k in (("kmeans", "auto"), ("ward", 3)):
+                            yield f"{tag}/typology/{m}/{k}", lambda s=s, m=m, k=k: (
                                 views.typology_view(store, s, m, k)
                             )
                     yield f"{tag}/deck", lambda s=s: report.ready_set_with_reasons(
