@@ -74,9 +74,7 @@ def record(value) -> object:
             name: record(getattr(value, name)) for name in value.__dataclass_fields__
         }
     if hasattr(value, "labels_"):  # a fitted typology
-        return {
-            k: repr(v) for k, v in sorted(vars(value).items()) if k.endswith("_")
-        }
+        return {k: repr(v) for k, v in sorted(vars(value).items()) if k.endswith("_")}
     return repr(value)
 
 
@@ -85,9 +83,7 @@ def calls(store):
     for agg in AGGLOMERATIONS:
         ids = sel_.members(store, agg)["territory_id"].tolist()
         indicators = sel_.comparable_indicators(store, ids)
-        key_inds = [
-            overview.key_indicator(store, theme, ids) for theme in sel_.THEMES
-        ]
+        key_inds = [overview.key_indicator(store, theme, ids) for theme in sel_.THEMES]
         key_inds = [i for i in key_inds if i]
         for year in YEARS:
             for weighted in (True, False):
@@ -119,61 +115,88 @@ def calls(store):
                     )
                     for ind in indicators:
                         t = f"{tag}/{ind}"
-                        yield f"{t}/ranking", lambda s=s, i=ind: views.ranking(
-                            store, s, i
+                        yield (
+                            f"{t}/ranking",
+                            lambda s=s, i=ind: views.ranking(store, s, i),
                         )
-                        yield f"{t}/lorenz", lambda s=s, i=ind: views.lorenz(
-                            store, s, i
+                        yield (
+                            f"{t}/lorenz",
+                            lambda s=s, i=ind: views.lorenz(store, s, i),
                         )
-                        yield f"{t}/core_periphery", lambda s=s, i=ind: (
-                            views.core_periphery(store, s, i)
+                        yield (
+                            f"{t}/core_periphery",
+                            lambda s=s, i=ind: views.core_periphery(store, s, i),
                         )
                         for bench in views.BENCHMARK_WORDS:
-                            yield f"{t}/gap/{bench}", lambda s=s, i=ind, b=bench: (
-                                views.gap_to_benchmark(store, s, i, b)
+                            yield (
+                                f"{t}/gap/{bench}",
+                                lambda s=s, i=ind, b=bench: views.gap_to_benchmark(
+                                    store, s, i, b
+                                ),
                             )
-                        yield f"{t}/models", lambda s=s, i=ind: (
-                            views.models_comparison(store, s, i)
+                        yield (
+                            f"{t}/models",
+                            lambda s=s, i=ind: views.models_comparison(store, s, i),
                         )
                         for m in ("cv", "theil", "sd_log"):
-                            yield f"{t}/sigma/{m}", lambda s=s, i=ind, m=m: (
-                                views.sigma(store, s, i, m)
+                            yield (
+                                f"{t}/sigma/{m}",
+                                lambda s=s, i=ind, m=m: views.sigma(store, s, i, m),
                             )
                         for fn in (views.beta, views.mobility):
-                            yield f"{t}/{fn.__name__}", lambda s=s, i=ind, f=fn: f(
-                                store, s, i, 2010, s.year
+                            yield (
+                                f"{t}/{fn.__name__}",
+                                lambda s=s, i=ind, f=fn: f(store, s, i, 2010, s.year),
                             )
                         for terr in ids[:2]:
-                            yield f"{t}/trend/{terr}", lambda s=s, i=ind, te=terr: (
-                                views.profile_trend(store, s, te, i)
+                            yield (
+                                f"{t}/trend/{terr}",
+                                lambda s=s, i=ind, te=terr: views.profile_trend(
+                                    store, s, te, i
+                                ),
                             )
                     for ind in key_inds:
                         t = f"{tag}/{ind}"
-                        yield f"{t}/index_table", lambda s=s, i=ind: (
-                            views.index_table(store, s, i)
+                        yield (
+                            f"{t}/index_table",
+                            lambda s=s, i=ind: views.index_table(store, s, i),
                         )
                         for by in views.GROUPINGS:
-                            yield f"{t}/decomposition/{by}", lambda s=s, i=ind, b=by: (
-                                views.decomposition(store, s, i, b)
+                            yield (
+                                f"{t}/decomposition/{by}",
+                                lambda s=s, i=ind, b=by: views.decomposition(
+                                    store, s, i, b
+                                ),
                             )
                         for index in ("theil", "gini", "cv"):
-                            yield f"{t}/compare/{index}", lambda s=s, i=ind, x=index: (
-                                views.compare_agglomerations(store, s, i, x)
+                            yield (
+                                f"{t}/compare/{index}",
+                                lambda s=s, i=ind, x=index: (
+                                    views.compare_agglomerations(store, s, i, x)
+                                ),
                             )
                     for terr in ids[:3]:
-                        yield f"{tag}/profile/{terr}", lambda s=s, te=terr: (
-                            views.profile_table(store, s, te)
+                        yield (
+                            f"{tag}/profile/{terr}",
+                            lambda s=s, te=terr: views.profile_table(store, s, te),
                         )
                     if agg == "samara_togliatti" or weighted:
                         for m, k in (("kmeans", "auto"), ("ward", 3)):
-                            yield f"{tag}/typology/{m}/{k}", lambda s=s, m=m, k=k: (
-                                views.typology_view(store, s, m, k)
+                            yield (
+                                f"{tag}/typology/{m}/{k}",
+                                lambda s=s, m=m, k=k: views.typology_view(
+                                    store, s, m, k
+                                ),
                             )
-                    yield f"{tag}/deck", lambda s=s: report.ready_set_with_reasons(
-                        store, s
+                    yield (
+                        f"{tag}/deck",
+                        lambda s=s: report.ready_set_with_reasons(store, s),
                     )
-                    yield f"{tag}/deck_texts", lambda s=s: report.deck_texts(
-                        store, s, report.ready_set(store, s)
+                    yield (
+                        f"{tag}/deck_texts",
+                        lambda s=s: report.deck_texts(
+                            store, s, report.ready_set(store, s)
+                        ),
                     )
 
 
