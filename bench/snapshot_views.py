@@ -31,8 +31,19 @@ from analytics.chart_model import Chart  # noqa: E402
 from analytics.selection import Selection  # noqa: E402
 from analytics.store import open_store  # noqa: E402
 
-AGGLOMERATIONS = ("barnaul", "krasnodar", "samara_togliatti", "vladivostok")
+AGGLOMERATIONS = ("samara_togliatti", "barnaul")
 YEARS = (2023, 2015)
+
+
+def _selections():
+    """Both languages of: each agglomeration and year weighted, and the first
+    agglomeration's latest year unweighted."""
+    for agg in AGGLOMERATIONS:
+        for year in YEARS:
+            for weighted in (True, False):
+                if weighted or (agg, year) == (AGGLOMERATIONS[0], YEARS[0]):
+                    for lang in ("ru", "en"):
+                        yield agg, year, weighted, lang
 
 
 def _frame(frame: pd.DataFrame) -> str:
@@ -85,125 +96,125 @@ def calls(store):
         indicators = sel_.comparable_indicators(store, ids)
         key_inds = [overview.key_indicator(store, theme, ids) for theme in sel_.THEMES]
         key_inds = [i for i in key_inds if i]
-        for year in YEARS:
-            for weighted in (True, False):
-                for lang in ("ru", "en"):
-                    s = Selection(agg, year, weighted, lang)
-                    tag = f"{agg}/{year}/{int(weighted)}/{lang}"
-                    yield f"{tag}/summary", lambda s=s: overview.summary(store, s)
-                    yield f"{tag}/composites", lambda s=s: views.composites(store, s)
+        for agg_, year, weighted, lang in _selections():
+            if agg_ == agg:
+                s = Selection(agg, year, weighted, lang)
+                tag = f"{agg}/{year}/{int(weighted)}/{lang}"
+                yield f"{tag}/summary", lambda s=s: overview.summary(store, s)
+                yield f"{tag}/composites", lambda s=s: views.composites(store, s)
+                yield (
+                    f"{tag}/gap_sentences",
+                    lambda s=s: views.gap_sentences(store, s, n=20),
+                )
+                for theme in sel_.THEMES:
                     yield (
-                        f"{tag}/gap_sentences",
-                        lambda s=s: views.gap_sentences(store, s, n=20),
+                        f"{tag}/heatmap/{theme}",
+                        lambda s=s, th=theme: views.heatmap(store, s, th),
                     )
-                    for theme in sel_.THEMES:
+                    yield (
+                        f"{tag}/album/{theme}",
+                        lambda s=s, th=theme: views.album_deviants(store, s, th, 2012),
+                    )
+                yield (
+                    f"{tag}/album/agg",
+                    lambda s=s: views.album_deviants(
+                        store, s, "finance", 2012, "agglomeration"
+                    ),
+                )
+                for ind in indicators:
+                    t = f"{tag}/{ind}"
+                    yield (
+                        f"{t}/ranking",
+                        lambda s=s, i=ind: views.ranking(store, s, i),
+                    )
+                    yield (
+                        f"{t}/lorenz",
+                        lambda s=s, i=ind: views.lorenz(store, s, i),
+                    )
+                    yield (
+                        f"{t}/core_periphery",
+                        lambda s=s, i=ind: views.core_periphery(store, s, i),
+                    )
+                    for bench in views.BENCHMARK_WORDS:
                         yield (
-                            f"{tag}/heatmap/{theme}",
-                            lambda s=s, th=theme: views.heatmap(store, s, th),
-                        )
-                        yield (
-                            f"{tag}/album/{theme}",
-                            lambda s=s, th=theme: views.album_deviants(
-                                store, s, th, 2012
+                            f"{t}/gap/{bench}",
+                            lambda s=s, i=ind, b=bench: views.gap_to_benchmark(
+                                store, s, i, b
                             ),
                         )
                     yield (
-                        f"{tag}/album/agg",
-                        lambda s=s: views.album_deviants(
-                            store, s, "finance", 2012, "agglomeration"
-                        ),
+                        f"{t}/models",
+                        lambda s=s, i=ind: views.models_comparison(store, s, i),
                     )
-                    for ind in indicators:
-                        t = f"{tag}/{ind}"
+                    for m in ("cv", "theil", "sd_log"):
                         yield (
-                            f"{t}/ranking",
-                            lambda s=s, i=ind: views.ranking(store, s, i),
+                            f"{t}/sigma/{m}",
+                            lambda s=s, i=ind, m=m: views.sigma(store, s, i, m),
                         )
+                    for fn in (views.beta, views.mobility):
                         yield (
-                            f"{t}/lorenz",
-                            lambda s=s, i=ind: views.lorenz(store, s, i),
+                            f"{t}/{fn.__name__}",
+                            lambda s=s, i=ind, f=fn: f(store, s, i, 2010, s.year),
                         )
+                    for terr in ids[:2]:
                         yield (
-                            f"{t}/core_periphery",
-                            lambda s=s, i=ind: views.core_periphery(store, s, i),
+                            f"{t}/trend/{terr}",
+                            lambda s=s, i=ind, te=terr: views.profile_trend(
+                                store, s, te, i
+                            ),
                         )
-                        for bench in views.BENCHMARK_WORDS:
-                            yield (
-                                f"{t}/gap/{bench}",
-                                lambda s=s, i=ind, b=bench: views.gap_to_benchmark(
-                                    store, s, i, b
-                                ),
-                            )
-                        yield (
-                            f"{t}/models",
-                            lambda s=s, i=ind: views.models_comparison(store, s, i),
-                        )
-                        for m in ("cv", "theil", "sd_log"):
-                            yield (
-                                f"{t}/sigma/{m}",
-                                lambda s=s, i=ind, m=m: views.sigma(store, s, i, m),
-                            )
-                        for fn in (views.beta, views.mobility):
-                            yield (
-                                f"{t}/{fn.__name__}",
-                                lambda s=s, i=ind, f=fn: f(store, s, i, 2010, s.year),
-                            )
-                        for terr in ids[:2]:
-                            yield (
-                                f"{t}/trend/{terr}",
-                                lambda s=s, i=ind, te=terr: views.profile_trend(
-                                    store, s, te, i
-                                ),
-                            )
-                    for ind in key_inds:
-                        t = f"{tag}/{ind}"
-                        yield (
-                            f"{t}/index_table",
-                            lambda s=s, i=ind: views.index_table(store, s, i),
-                        )
-                        for by in views.GROUPINGS:
-                            yield (
-                                f"{t}/decomposition/{by}",
-                                lambda s=s, i=ind, b=by: views.decomposition(
-                                    store, s, i, b
-                                ),
-                            )
-                        for index in ("theil", "gini", "cv"):
-                            yield (
-                                f"{t}/compare/{index}",
-                                lambda s=s, i=ind, x=index: (
-                                    views.compare_agglomerations(store, s, i, x)
-                                ),
-                            )
-                    for terr in ids[:3]:
-                        yield (
-                            f"{tag}/profile/{terr}",
-                            lambda s=s, te=terr: views.profile_table(store, s, te),
-                        )
-                    if agg == "samara_togliatti" or weighted:
-                        for m, k in (("kmeans", "auto"), ("ward", 3)):
-                            yield (
-                                f"{tag}/typology/{m}/{k}",
-                                lambda s=s, m=m, k=k: views.typology_view(
-                                    store, s, m, k
-                                ),
-                            )
+                for ind in key_inds:
+                    t = f"{tag}/{ind}"
                     yield (
-                        f"{tag}/deck",
-                        lambda s=s: report.ready_set_with_reasons(store, s),
+                        f"{t}/index_table",
+                        lambda s=s, i=ind: views.index_table(store, s, i),
                     )
+                    for by in views.GROUPINGS:
+                        yield (
+                            f"{t}/decomposition/{by}",
+                            lambda s=s, i=ind, b=by: views.decomposition(
+                                store, s, i, b
+                            ),
+                        )
+                    for index in ("theil", "gini", "cv"):
+                        yield (
+                            f"{t}/compare/{index}",
+                            lambda s=s, i=ind, x=index: views.compare_agglomerations(
+                                store, s, i, x
+                            ),
+                        )
+                for terr in ids[:3]:
                     yield (
-                        f"{tag}/deck_texts",
-                        lambda s=s: report.deck_texts(
-                            store, s, report.ready_set(store, s)
-                        ),
+                        f"{tag}/profile/{terr}",
+                        lambda s=s, te=terr: views.profile_table(store, s, te),
                     )
+                if year == YEARS[0]:
+                    for m, k in (("kmeans", "auto"), ("ward", 3)):
+                        yield (
+                            f"{tag}/typology/{m}/{k}",
+                            lambda s=s, m=m, k=k: views.typology_view(store, s, m, k),
+                        )
+                if (agg, year) != (AGGLOMERATIONS[0], YEARS[0]):
+                    continue
+                yield (
+                    f"{tag}/deck",
+                    lambda s=s: report.ready_set_with_reasons(store, s),
+                )
+                yield (
+                    f"{tag}/deck_texts",
+                    lambda s=s: report.deck_texts(store, s, report.ready_set(store, s)),
+                )
 
 
-def snapshot(store_dir: Path) -> dict[str, object]:
+def snapshot(store_dir: Path, every: int = 1) -> dict[str, object]:
+    """Records of the calls (every ``every``-th one only, for a quick check)."""
     store = open_store(store_dir)
     out: dict[str, object] = {}
-    for key, thunk in calls(store):
+    for n, (key, thunk) in enumerate(calls(store)):
+        if n % every:
+            continue
+        if n % 250 == 0:
+            print(n, key, flush=True)
         try:
             value = thunk()
         except views.NoData as reason:
@@ -218,9 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", required=True, type=Path)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--compare", type=Path)
+    parser.add_argument("--every", type=int, default=1, help="every N-th call only")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    snap = snapshot(args.store)
+    snap = snapshot(args.store, args.every)
     seconds = time.perf_counter() - start
     nodata = sum(isinstance(v, str) and v.startswith("NoData") for v in snap.values())
     print(f"{len(snap)} view calls ({nodata} NoData) in {seconds:.1f} s")
@@ -228,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_bytes(pickle.dumps(snap))
     if args.compare:
         base = pickle.loads(args.compare.read_bytes())
+        base = {k: v for k, v in base.items() if k in snap}
         differ = [k for k in base if snap.get(k) != base[k]]
         missing = [k for k in snap if k not in base]
         for key in differ[:40]:
