@@ -1,0 +1,263 @@
+"""Views of the dynamics page: sigma and beta convergence, rank mobility."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from analytics import charts, convergence
+from analytics import selection as sel_
+from analytics.chart_model import Chart
+from analytics.i18n import fmt_number, t
+from analytics.selection import Selection
+from analytics.store import (
+    ROLE,
+    TERRITORY_ID,
+    VALUE,
+    YEAR,
+    Store,
+)
+from analytics.views._common import (
+    NoData,
+    _footer,
+    _member_ids,
+    _meta,
+    _sources_for,
+    _tname,
+)
+
+if TYPE_CHECKING:  # scikit-learn is imported on first use (0.3 s at start-up)
+    pass
+
+
+def sigma(
+    store: Store, selection: Selection, indicator_id: str, measure: str = "cv"
+) -> Chart:
+    """Sigma convergence: the dispersion between the agglomeration's
+    territories over the years, with its linear trend."""
+    lang = selection.lang
+    meta = _meta(store, indicator_id, lang)
+    ids = _member_ids(store, selection)
+    data = sel_.panel(store, indicator_id, ids).dropna(subset=[VALUE])
+    data = data[data[VALUE] > 0]
+    weight = None
+    if selection.weighted:
+        data = data.dropna(subset=["population"])
+        weight = "population"
+    if data[YEAR].nunique() < 3:
+        raise NoData(t("empty.too_few", lang, need=3, have=int(data[YEAR].nunique())))
+    try:
+        res = convergence.sigma_convergence(
+            data, measure=measure, weight=weight, balanced=False
+        )
+    except ValueError as error:
+        raise NoData(str(error)) from error
+    disp = res.dispersion
+    fit = pd.DataFrame(
+        {YEAR: disp[YEAR], "dispersion": res.intercept + res.slope * disp[YEAR]}
+    )
+    measure_word = {
+        "cv": t("index.cv", lang),
+        "theil": t("index.theil", lang),
+        "sd_log": "SD log",
+        "gini": t("index.gini", lang),
+        "mld": t("index.mld", lang),
+    }[measure]
+    period = f"{int(disp[YEAR].min())}–{int(disp[YEAR].max())}"
+    title = (
+        f"σ-конвергенция: {measure_word}, {meta['name']}"
+        if lang == "ru"
+        else f"σ-convergence: {measure_word}, {meta['name']}"
+    )
+    footer, source = _footer(
+        store,
+        selection,
+        {"unit": measure_word},
+        _sources_for(store, [indicator_id], ids),
+        period,
+        selection.weighted,
+    )
+    trend_word = {
+        "converging": ("разрыв сокращается", "the gap is closing"),
+        "diverging": ("разрыв растёт", "the gap is widening"),
+    }.get(res.trend, ("значимого тренда нет", "no significant trend"))[lang != "ru"]
+    fig = charts.trend_line(
+        disp,
+        title=title,
+        footer=footer,
+        x=YEAR,
+        y="dispersion",
+        y_title=measure_word,
+        fit=fit,
+        fit_label="тренд" if lang == "ru" else "trend",
+    )
+    first, last = disp.iloc[0], disp.iloc[-1]
+    caption = (
+        f"{measure_word}: {fmt_number(first.dispersion, lang, digits=3)} в {int(first[YEAR])} г. → "
+        f"{fmt_number(last.dispersion, lang, digits=3)} в {int(last[YEAR])} г.; {trend_word} "
+        f"(наклон {fmt_number(res.slope, lang, digits=4)} в год, p = {fmt_number(res.pvalue, lang, digits=3)})."
+        if lang == "ru"
+        else f"{measure_word}: {fmt_number(first.dispersion, lang, digits=3)} in {int(first[YEAR])} → "
+        f"{fmt_number(last.dispersion, lang, digits=3)} in {int(last[YEAR])}; {trend_word} "
+        f"(slope {fmt_number(res.slope, lang, digits=4)} per year, p = {fmt_number(res.pvalue, lang, digits=3)})."
+    )
+    return Chart(
+        key=f"sigma_{measure}_{indicator_id}",
+        figure=fig,
+        data=disp,
+        title=title,
+        caption=caption,
+        unit=measure_word,
+        year=period,
+        source=source,
+        weighted=selection.weighted,
+        extra={"result": res},
+    )
+
+
+def beta(
+    store: Store, selection: Selection, indicator_id: str, start: int, end: int
+) -> Chart:
+    """Beta convergence between two years: annual growth against the initial
+    log level, with speed and half-life."""
+    lang = selection.lang
+    meta = _meta(store, indicator_id, lang)
+    ids = _member_ids(store, selection)
+    data = sel_.panel(store, indicator_id, ids, [start, end]).dropna(subset=[VALUE])
+    data = data[data[VALUE] > 0]
+    weight = "population" if selection.weighted else None
+    if weight:
+        data = data.dropna(subset=["population"])
+    try:
+        res = convergence.beta_convergence(data, start=start, end=end, weight=weight)
+    except ValueError as error:
+        raise NoData(str(error)) from error
+    wide = data.pivot_table(index=TERRITORY_ID, columns=YEAR, values=VALUE).dropna()
+    members = sel_.members(store, selection.agglomeration_id).set_index(TERRITORY_ID)
+    pop = data[data[YEAR] == start].set_index(TERRITORY_ID)["population"]
+    points = pd.DataFrame(
+        {
+            "x": np.log(wide[start]),
+            "y": np.log(wide[end] / wide[start]) / (end - start),
+            "name": [_tname(members.loc[i], lang) for i in wide.index],
+            "role": [members.loc[i, ROLE] for i in wide.index],
+            "population": pop.reindex(wide.index).to_numpy(),
+        },
+        index=wide.index,
+    )
+    xs = np.linspace(points.x.min(), points.x.max(), 20)
+    fit = pd.DataFrame({"x": xs, "y": res.intercept + res.beta * xs})
+    period = f"{start}–{end}"
+    title = (
+        f"β-конвергенция: {meta['name']}, {period}"
+        if lang == "ru"
+        else f"β-convergence: {meta['name']}, {period}"
+    )
+    footer, source = _footer(
+        store,
+        selection,
+        meta,
+        _sources_for(store, [indicator_id], ids),
+        period,
+        selection.weighted,
+    )
+    fig = charts.beta_scatter(
+        points,
+        title=title,
+        footer=footer,
+        x_title=f"ln ({meta['unit']}), {start}",
+        y_title="среднегодовой рост" if lang == "ru" else "annual growth",
+        fit=fit,
+        lang=lang,
+    )
+    half = res.half_life
+    caption = (
+        f"β = {fmt_number(res.beta, lang, digits=4)} "
+        f"(p = {fmt_number(res.pvalue, lang, digits=3)}); "
+    )
+    caption += (
+        t("caption.beta_catching_up", lang, years=fmt_number(half, lang, digits=1))
+        if res.beta < 0 and np.isfinite(half)
+        else t("caption.beta_not_catching_up", lang)
+    )
+    return Chart(
+        key=f"beta_{indicator_id}",
+        figure=fig,
+        data=points.reset_index(),
+        title=title,
+        caption=caption,
+        unit=meta["unit"],
+        year=period,
+        source=source,
+        weighted=selection.weighted,
+        extra={"result": res},
+    )
+
+
+def mobility(
+    store: Store, selection: Selection, indicator_id: str, start: int, end: int
+) -> Chart:
+    """Ranks of territories in two years (slope chart) with Spearman and
+    Kendall correlations: do laggards stay laggards?"""
+    lang = selection.lang
+    meta = _meta(store, indicator_id, lang)
+    ids = _member_ids(store, selection)
+    data = sel_.panel(store, indicator_id, ids, [start, end]).dropna(subset=[VALUE])
+    try:
+        res = convergence.rank_mobility(
+            data, start=start, end=end, higher_is_better=meta["direction"] >= 0
+        )
+    except ValueError as error:
+        raise NoData(str(error)) from error
+    members = sel_.members(store, selection.agglomeration_id).set_index(TERRITORY_ID)
+    ranks = res.ranks.copy()
+    id_col = TERRITORY_ID if TERRITORY_ID in ranks else ranks.columns[0]
+    ranks["name"] = [_tname(members.loc[i], lang) for i in ranks[id_col]]
+    period = f"{start}–{end}"
+    title = (
+        f"Места территорий: {meta['name']}, {start} и {end}"
+        if lang == "ru"
+        else f"Ranks of territories: {meta['name']}, {start} and {end}"
+    )
+    footer, source = _footer(
+        store,
+        selection,
+        {"unit": "место (1 — лучшее)" if lang == "ru" else "rank (1 = best)"},
+        _sources_for(store, [indicator_id], ids),
+        period,
+        None,
+    )
+    fig = charts.slope_chart(
+        ranks, title=title, footer=footer, start=start, end=end, lang=lang
+    )
+    caption = (
+        f"Ранговая корреляция Спирмена {fmt_number(res.spearman, lang, digits=2)}, "
+        f"Кендалла {fmt_number(res.kendall, lang, digits=2)}: "
+        + (
+            "отстающие остаются отстающими."
+            if res.spearman > 0.7
+            else "порядок территорий заметно меняется."
+        )
+        if lang == "ru"
+        else f"Spearman {fmt_number(res.spearman, lang, digits=2)}, Kendall "
+        f"{fmt_number(res.kendall, lang, digits=2)}: "
+        + (
+            "laggards stay laggards."
+            if res.spearman > 0.7
+            else "the order of territories changes noticeably."
+        )
+    )
+    return Chart(
+        key=f"mobility_{indicator_id}",
+        figure=fig,
+        data=ranks,
+        title=title,
+        caption=caption,
+        unit="место" if lang == "ru" else "rank",
+        year=period,
+        source=source,
+        weighted=None,
+        extra={"result": res},
+    )
