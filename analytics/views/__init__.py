@@ -50,7 +50,7 @@ from analytics.views.profile import (  # noqa: F401
     profile_trend,
 )
 from analytics.views.themes import (  # noqa: F401
-    BENCHMARK_WORDS,
+    BENCHMARK_KEYS,
     core_periphery,
     gap_sentences,
     gap_to_benchmark,

@@ -34,7 +34,29 @@ CI_INDICES = ("gini", "theil", "mld", "cv", "atkinson_1", "hoover", "ratio_p90_p
 
 class NoData(Exception):  # noqa: N818 - not an error, a state to explain
     """Nothing to show for this selection; ``str(error)`` explains why in the
-    user's language."""
+    user's language.
+
+    A computation, which knows no language, raises ``NoData.of(key,
+    **values)`` (an :mod:`analytics.i18n` key); :meth:`in_lang` words it.
+    """
+
+    def __init__(self, message: str = "", *, key: str = "", values=None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = dict(values or {})
+
+    @classmethod
+    def of(cls, key: str, **values) -> NoData:
+        """The reason as an i18n key (worded in Russian until :meth:`in_lang`)."""
+        return cls(t(key, "ru", **values), key=key, values=values)
+
+    def in_lang(self, lang: str) -> NoData:
+        """The same reason in ``lang`` (itself when it is not an i18n key)."""
+        if not self.key:
+            return self
+        return NoData(
+            t(self.key, lang, **self.values), key=self.key, values=self.values
+        )
 
 
 def _meta(store: Store, indicator_id: str, lang: str) -> dict:
@@ -119,3 +141,22 @@ def _role_word(role: str, lang: str) -> str:
     return (
         t(f"role.{role}", lang) if role in ("core", "ring", "periphery", "") else role
     )
+
+
+def two_step(compute, render):
+    """The one-call view of a view in two steps: ``view(store, selection,
+    *args)`` is ``render(compute(store, selection.scope, *args),
+    selection.lang)``, with a reason for no data worded in the language."""
+
+    def view(store: Store, selection: Selection, *args, **kwargs):
+        try:
+            result = compute(store, selection.scope, *args, **kwargs)
+        except NoData as reason:
+            raise reason.in_lang(selection.lang) from None
+        return render(result, selection.lang)
+
+    view.__name__ = compute.__name__.removeprefix("compute_")
+    view.__doc__ = compute.__doc__
+    view.compute = compute
+    view.render = render
+    return view

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -9,9 +10,10 @@ import pandas as pd
 
 from analytics import charts, convergence
 from analytics import selection as sel_
-from analytics.chart_model import Chart
+from analytics.chart_model import Chart, footer_line
 from analytics.i18n import fmt_number, t
-from analytics.selection import Selection
+from analytics.i18n import name as name_of
+from analytics.selection import Scope, Selection
 from analytics.store import (
     ROLE,
     TERRITORY_ID,
@@ -26,28 +28,45 @@ from analytics.views._common import (
     _meta,
     _sources_for,
     _tname,
+    two_step,
 )
 
 if TYPE_CHECKING:  # scikit-learn is imported on first use (0.3 s at start-up)
     pass
 
 
-def sigma(
-    store: Store, selection: Selection, indicator_id: str, measure: str = "cv"
-) -> Chart:
+@dataclass(frozen=True, eq=False)
+class SigmaResult:
+    """Sigma convergence of one indicator in one agglomeration: what
+    :func:`compute_sigma` finds, before any word is chosen."""
+
+    indicator_id: str
+    indicator: dict  # the catalog row (names and units in both languages)
+    measure: str
+    weighted: bool
+    convergence: convergence.SigmaConvergence
+    fit: pd.DataFrame
+    sources: sel_.SourceFacts
+
+
+def compute_sigma(
+    store: Store, scope: Scope, indicator_id: str, measure: str = "cv"
+) -> SigmaResult:
     """Sigma convergence: the dispersion between the agglomeration's
-    territories over the years, with its linear trend."""
-    lang = selection.lang
-    meta = _meta(store, indicator_id, lang)
-    ids = _member_ids(store, selection)
+    territories over the years, with its linear trend (every year: the
+    scope's year does not matter)."""
+    info = sel_.indicator_info(store, indicator_id)  # KeyError: unknown indicator
+    ids = sel_.members(store, scope.agglomeration_id)[TERRITORY_ID].tolist()
+    if not ids:
+        raise NoData.of("empty.no_agglomerations")
     data = sel_.panel(store, indicator_id, ids).dropna(subset=[VALUE])
     data = data[data[VALUE] > 0]
     weight = None
-    if selection.weighted:
+    if scope.weighted:
         data = data.dropna(subset=["population"])
         weight = "population"
     if data[YEAR].nunique() < 3:
-        raise NoData(t("empty.too_few", lang, need=3, have=int(data[YEAR].nunique())))
+        raise NoData.of("empty.too_few", need=3, have=int(data[YEAR].nunique()))
     try:
         res = convergence.sigma_convergence(
             data, measure=measure, weight=weight, balanced=False
@@ -58,6 +77,22 @@ def sigma(
     fit = pd.DataFrame(
         {YEAR: disp[YEAR], "dispersion": res.intercept + res.slope * disp[YEAR]}
     )
+    return SigmaResult(
+        indicator_id=indicator_id,
+        indicator=info,
+        measure=measure,
+        weighted=scope.weighted,
+        convergence=res,
+        fit=fit,
+        sources=sel_.source_facts(store, _sources_for(store, [indicator_id], ids)),
+    )
+
+
+def render_sigma(result: SigmaResult, lang: str) -> Chart:
+    """The chart of :func:`compute_sigma` in ``lang``."""
+    res, measure = result.convergence, result.measure
+    name = name_of(result.indicator, lang)
+    disp = res.dispersion
     measure_word = {
         "cv": t("index.cv", lang),
         "theil": t("index.theil", lang),
@@ -66,23 +101,10 @@ def sigma(
         "mld": t("index.mld", lang),
     }[measure]
     period = f"{int(disp[YEAR].min())}–{int(disp[YEAR].max())}"
-    title = (
-        f"σ-конвергенция: {measure_word}, {meta['name']}"
-        if lang == "ru"
-        else f"σ-convergence: {measure_word}, {meta['name']}"
-    )
-    footer, source = _footer(
-        store,
-        selection,
-        {"unit": measure_word},
-        _sources_for(store, [indicator_id], ids),
-        period,
-        selection.weighted,
-    )
-    trend_word = {
-        "converging": ("разрыв сокращается", "the gap is closing"),
-        "diverging": ("разрыв растёт", "the gap is widening"),
-    }.get(res.trend, ("значимого тренда нет", "no significant trend"))[lang != "ru"]
+    title = t("sigma.title", lang, measure=measure_word, indicator=name)
+    source = sel_.format_sources(result.sources, lang)
+    footer = footer_line(measure_word, period, source, result.weighted, lang)
+    trend = res.trend if res.trend in ("converging", "diverging") else "none"
     fig = charts.trend_line(
         disp,
         title=title,
@@ -90,21 +112,24 @@ def sigma(
         x=YEAR,
         y="dispersion",
         y_title=measure_word,
-        fit=fit,
-        fit_label="тренд" if lang == "ru" else "trend",
+        fit=result.fit,
+        fit_label=t("sigma.trend", lang),
     )
     first, last = disp.iloc[0], disp.iloc[-1]
-    caption = (
-        f"{measure_word}: {fmt_number(first.dispersion, lang, digits=3)} в {int(first[YEAR])} г. → "
-        f"{fmt_number(last.dispersion, lang, digits=3)} в {int(last[YEAR])} г.; {trend_word} "
-        f"(наклон {fmt_number(res.slope, lang, digits=4)} в год, p = {fmt_number(res.pvalue, lang, digits=3)})."
-        if lang == "ru"
-        else f"{measure_word}: {fmt_number(first.dispersion, lang, digits=3)} in {int(first[YEAR])} → "
-        f"{fmt_number(last.dispersion, lang, digits=3)} in {int(last[YEAR])}; {trend_word} "
-        f"(slope {fmt_number(res.slope, lang, digits=4)} per year, p = {fmt_number(res.pvalue, lang, digits=3)})."
+    caption = t(
+        "sigma.caption",
+        lang,
+        measure=measure_word,
+        first=fmt_number(first.dispersion, lang, digits=3),
+        first_year=int(first[YEAR]),
+        last=fmt_number(last.dispersion, lang, digits=3),
+        last_year=int(last[YEAR]),
+        trend=t(f"sigma.{trend}", lang),
+        slope=fmt_number(res.slope, lang, digits=4),
+        p=fmt_number(res.pvalue, lang, digits=3),
     )
     return Chart(
-        key=f"sigma_{measure}_{indicator_id}",
+        key=f"sigma_{measure}_{result.indicator_id}",
         figure=fig,
         data=disp,
         title=title,
@@ -112,9 +137,12 @@ def sigma(
         unit=measure_word,
         year=period,
         source=source,
-        weighted=selection.weighted,
+        weighted=result.weighted,
         extra={"result": res},
     )
+
+
+sigma = two_step(compute_sigma, render_sigma)
 
 
 def beta(

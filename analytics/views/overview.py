@@ -51,9 +51,7 @@ def composites(store: Store, selection: Selection) -> Chart:
         )
         part["theme"] = t(f"theme.{theme}", lang)
         frames.append(part)
-        excluded = res.excluded[
-            ~res.excluded["reason"].astype(str).str.startswith("absolute amount")
-        ]
+        excluded = res.excluded[res.excluded["code"] != "size_dependent"]
         if len(excluded):
             notes.append(
                 f"{t(f'theme.{theme}', lang)}: "

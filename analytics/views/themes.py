@@ -197,17 +197,16 @@ def heatmap(store: Store, selection: Selection, theme: str) -> Chart:
     )
 
 
-BENCHMARK_WORDS = {
-    "core": ("ядра", "the core"),
-    "median": ("медианы агломерации", "the agglomeration median"),
-    "best_quartile": ("лучшей четверти", "the best quartile"),
-    "weighted_mean": (
-        "средней по агломерации (взвеш.)",
-        "the weighted agglomeration mean",
-    ),
-    "region": ("уровня региона", "the regional level"),
-    "country": ("уровня России", "the national level"),
-}
+#: Benchmarks of :func:`gap_to_benchmark`, in the order the page offers them
+#: (their words: ``benchmark.<key>`` in :mod:`analytics.i18n`).
+BENCHMARK_KEYS = (
+    "core",
+    "median",
+    "best_quartile",
+    "weighted_mean",
+    "region",
+    "country",
+)
 
 
 def _gap_unit(unit: str, lang: str) -> str:
@@ -281,7 +280,7 @@ def gap_to_benchmark(
                     lang,
                     indicator=meta["name"],
                     year=selection.year,
-                    benchmark=BENCHMARK_WORDS[benchmark][lang != "ru"],
+                    benchmark=t(f"benchmark.{benchmark}", lang),
                 )
             )
         raise NoData(
@@ -290,7 +289,7 @@ def gap_to_benchmark(
     members = sel_.members(store, selection.agglomeration_id).set_index(TERRITORY_ID)
     table["name"] = [_tname(members.loc[i], lang) for i in table[TERRITORY_ID]]
     table = table.rename(columns={"gap_abs": "gap"})
-    word = BENCHMARK_WORDS[benchmark][lang != "ru"]
+    word = t(f"benchmark.{benchmark}", lang)
     year = str(selection.year)
     title = (
         f"Разрыв до {word}: {meta['name']}, {year}"
