@@ -674,6 +674,30 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{measure}: {first} in {first_year} → {last} in {last_year}; "
         "{trend} (slope {slope} per year, p = {p}).",
     },
+    # beta convergence and rank mobility (analytics.views.dynamics)
+    "beta.title": {
+        "ru": "β-конвергенция: {indicator}, {period}",
+        "en": "β-convergence: {indicator}, {period}",
+    },
+    "beta.growth": {"ru": "среднегодовой рост", "en": "annual growth"},
+    "mobility.title": {
+        "ru": "Места территорий: {indicator}, {start} и {end}",
+        "en": "Ranks of territories: {indicator}, {start} and {end}",
+    },
+    "mobility.unit": {"ru": "место", "en": "rank"},
+    "mobility.unit_long": {"ru": "место (1 — лучшее)", "en": "rank (1 = best)"},
+    "mobility.caption": {
+        "ru": "Ранговая корреляция Спирмена {spearman}, Кендалла {kendall}: {verdict}",
+        "en": "Spearman {spearman}, Kendall {kendall}: {verdict}",
+    },
+    "mobility.stay": {
+        "ru": "отстающие остаются отстающими.",
+        "en": "laggards stay laggards.",
+    },
+    "mobility.change": {
+        "ru": "порядок территорий заметно меняется.",
+        "en": "the order of territories changes noticeably.",
+    },
     # benchmarks of the gap view ("gap to …")
     "benchmark.core": {"ru": "ядра", "en": "the core"},
     "benchmark.median": {

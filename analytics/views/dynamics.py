@@ -13,8 +13,11 @@ from analytics import selection as sel_
 from analytics.chart_model import Chart, footer_line
 from analytics.i18n import fmt_number, t
 from analytics.i18n import name as name_of
-from analytics.selection import Scope, Selection
+from analytics.i18n import unit as unit_of
+from analytics.selection import Scope
 from analytics.store import (
+    NAME_EN,
+    NAME_RU,
     ROLE,
     TERRITORY_ID,
     VALUE,
@@ -23,9 +26,6 @@ from analytics.store import (
 )
 from analytics.views._common import (
     NoData,
-    _footer,
-    _member_ids,
-    _meta,
     _sources_for,
     _tname,
     two_step,
@@ -145,17 +145,40 @@ def render_sigma(result: SigmaResult, lang: str) -> Chart:
 sigma = two_step(compute_sigma, render_sigma)
 
 
-def beta(
-    store: Store, selection: Selection, indicator_id: str, start: int, end: int
-) -> Chart:
+def _members_names(store: Store, agglomeration_id: str) -> pd.DataFrame:
+    """Names in both languages and roles of the members, by territory id."""
+    members = sel_.members(store, agglomeration_id).set_index(TERRITORY_ID)
+    return members[[c for c in (NAME_RU, NAME_EN, ROLE) if c in members]]
+
+
+@dataclass(frozen=True, eq=False)
+class BetaResult:
+    """Beta convergence between two years (:func:`compute_beta`)."""
+
+    indicator_id: str
+    indicator: dict
+    start: int
+    end: int
+    weighted: bool
+    convergence: convergence.BetaConvergence
+    points: pd.DataFrame  # x, y, role, population by territory id
+    fit: pd.DataFrame
+    members: pd.DataFrame
+    sources: sel_.SourceFacts
+
+
+def compute_beta(
+    store: Store, scope: Scope, indicator_id: str, start: int, end: int
+) -> BetaResult:
     """Beta convergence between two years: annual growth against the initial
     log level, with speed and half-life."""
-    lang = selection.lang
-    meta = _meta(store, indicator_id, lang)
-    ids = _member_ids(store, selection)
+    info = sel_.indicator_info(store, indicator_id)  # KeyError: unknown indicator
+    ids = sel_.members(store, scope.agglomeration_id)[TERRITORY_ID].tolist()
+    if not ids:
+        raise NoData.of("empty.no_agglomerations")
     data = sel_.panel(store, indicator_id, ids, [start, end]).dropna(subset=[VALUE])
     data = data[data[VALUE] > 0]
-    weight = "population" if selection.weighted else None
+    weight = "population" if scope.weighted else None
     if weight:
         data = data.dropna(subset=["population"])
     try:
@@ -163,13 +186,12 @@ def beta(
     except ValueError as error:
         raise NoData(str(error)) from error
     wide = data.pivot_table(index=TERRITORY_ID, columns=YEAR, values=VALUE).dropna()
-    members = sel_.members(store, selection.agglomeration_id).set_index(TERRITORY_ID)
+    members = _members_names(store, scope.agglomeration_id)
     pop = data[data[YEAR] == start].set_index(TERRITORY_ID)["population"]
     points = pd.DataFrame(
         {
             "x": np.log(wide[start]),
             "y": np.log(wide[end] / wide[start]) / (end - start),
-            "name": [_tname(members.loc[i], lang) for i in wide.index],
             "role": [members.loc[i, ROLE] for i in wide.index],
             "population": pop.reindex(wide.index).to_numpy(),
         },
@@ -177,27 +199,39 @@ def beta(
     )
     xs = np.linspace(points.x.min(), points.x.max(), 20)
     fit = pd.DataFrame({"x": xs, "y": res.intercept + res.beta * xs})
+    return BetaResult(
+        indicator_id=indicator_id,
+        indicator=info,
+        start=start,
+        end=end,
+        weighted=scope.weighted,
+        convergence=res,
+        points=points,
+        fit=fit,
+        members=members,
+        sources=sel_.source_facts(store, _sources_for(store, [indicator_id], ids)),
+    )
+
+
+def render_beta(result: BetaResult, lang: str) -> Chart:
+    """The scatter of :func:`compute_beta` in ``lang``."""
+    res, start, end = result.convergence, result.start, result.end
+    name, unit = name_of(result.indicator, lang), unit_of(result.indicator, lang)
+    points = result.points.copy()
+    points.insert(
+        2, "name", [_tname(result.members.loc[i], lang) for i in points.index]
+    )
     period = f"{start}–{end}"
-    title = (
-        f"β-конвергенция: {meta['name']}, {period}"
-        if lang == "ru"
-        else f"β-convergence: {meta['name']}, {period}"
-    )
-    footer, source = _footer(
-        store,
-        selection,
-        meta,
-        _sources_for(store, [indicator_id], ids),
-        period,
-        selection.weighted,
-    )
+    title = t("beta.title", lang, indicator=name, period=period)
+    source = sel_.format_sources(result.sources, lang)
+    footer = footer_line(unit, period, source, result.weighted, lang)
     fig = charts.beta_scatter(
         points,
         title=title,
         footer=footer,
-        x_title=f"ln ({meta['unit']}), {start}",
-        y_title="среднегодовой рост" if lang == "ru" else "annual growth",
-        fit=fit,
+        x_title=f"ln ({unit}), {start}",
+        y_title=t("beta.growth", lang),
+        fit=result.fit,
         lang=lang,
     )
     half = res.half_life
@@ -211,81 +245,103 @@ def beta(
         else t("caption.beta_not_catching_up", lang)
     )
     return Chart(
-        key=f"beta_{indicator_id}",
+        key=f"beta_{result.indicator_id}",
         figure=fig,
         data=points.reset_index(),
         title=title,
         caption=caption,
-        unit=meta["unit"],
+        unit=unit,
         year=period,
         source=source,
-        weighted=selection.weighted,
+        weighted=result.weighted,
         extra={"result": res},
     )
 
 
-def mobility(
-    store: Store, selection: Selection, indicator_id: str, start: int, end: int
-) -> Chart:
-    """Ranks of territories in two years (slope chart) with Spearman and
-    Kendall correlations: do laggards stay laggards?"""
-    lang = selection.lang
-    meta = _meta(store, indicator_id, lang)
-    ids = _member_ids(store, selection)
+beta = two_step(compute_beta, render_beta)
+
+
+@dataclass(frozen=True, eq=False)
+class MobilityResult:
+    """Ranks of the territories in two years (:func:`compute_mobility`)."""
+
+    indicator_id: str
+    indicator: dict
+    start: int
+    end: int
+    mobility: convergence.RankMobility
+    members: pd.DataFrame
+    sources: sel_.SourceFacts
+
+
+def compute_mobility(
+    store: Store, scope: Scope, indicator_id: str, start: int, end: int
+) -> MobilityResult:
+    """Ranks of territories in two years with Spearman and Kendall
+    correlations: do laggards stay laggards?"""
+    info = sel_.indicator_info(store, indicator_id)  # KeyError: unknown indicator
+    ids = sel_.members(store, scope.agglomeration_id)[TERRITORY_ID].tolist()
+    if not ids:
+        raise NoData.of("empty.no_agglomerations")
     data = sel_.panel(store, indicator_id, ids, [start, end]).dropna(subset=[VALUE])
     try:
         res = convergence.rank_mobility(
-            data, start=start, end=end, higher_is_better=meta["direction"] >= 0
+            data,
+            start=start,
+            end=end,
+            higher_is_better=int(info.get("direction") or 0) >= 0,
         )
     except ValueError as error:
         raise NoData(str(error)) from error
-    members = sel_.members(store, selection.agglomeration_id).set_index(TERRITORY_ID)
+    return MobilityResult(
+        indicator_id=indicator_id,
+        indicator=info,
+        start=start,
+        end=end,
+        mobility=res,
+        members=_members_names(store, scope.agglomeration_id),
+        sources=sel_.source_facts(store, _sources_for(store, [indicator_id], ids)),
+    )
+
+
+def render_mobility(result: MobilityResult, lang: str) -> Chart:
+    """The slope chart of :func:`compute_mobility` in ``lang``."""
+    res, start, end = result.mobility, result.start, result.end
     ranks = res.ranks.copy()
     id_col = TERRITORY_ID if TERRITORY_ID in ranks else ranks.columns[0]
-    ranks["name"] = [_tname(members.loc[i], lang) for i in ranks[id_col]]
+    ranks["name"] = [_tname(result.members.loc[i], lang) for i in ranks[id_col]]
     period = f"{start}–{end}"
-    title = (
-        f"Места территорий: {meta['name']}, {start} и {end}"
-        if lang == "ru"
-        else f"Ranks of territories: {meta['name']}, {start} and {end}"
+    title = t(
+        "mobility.title",
+        lang,
+        indicator=name_of(result.indicator, lang),
+        start=start,
+        end=end,
     )
-    footer, source = _footer(
-        store,
-        selection,
-        {"unit": "место (1 — лучшее)" if lang == "ru" else "rank (1 = best)"},
-        _sources_for(store, [indicator_id], ids),
-        period,
-        None,
-    )
+    source = sel_.format_sources(result.sources, lang)
+    footer = footer_line(t("mobility.unit_long", lang), period, source, None, lang)
     fig = charts.slope_chart(
         ranks, title=title, footer=footer, start=start, end=end, lang=lang
     )
-    caption = (
-        f"Ранговая корреляция Спирмена {fmt_number(res.spearman, lang, digits=2)}, "
-        f"Кендалла {fmt_number(res.kendall, lang, digits=2)}: "
-        + (
-            "отстающие остаются отстающими."
-            if res.spearman > 0.7
-            else "порядок территорий заметно меняется."
-        )
-        if lang == "ru"
-        else f"Spearman {fmt_number(res.spearman, lang, digits=2)}, Kendall "
-        f"{fmt_number(res.kendall, lang, digits=2)}: "
-        + (
-            "laggards stay laggards."
-            if res.spearman > 0.7
-            else "the order of territories changes noticeably."
-        )
+    caption = t(
+        "mobility.caption",
+        lang,
+        spearman=fmt_number(res.spearman, lang, digits=2),
+        kendall=fmt_number(res.kendall, lang, digits=2),
+        verdict=t("mobility.stay" if res.spearman > 0.7 else "mobility.change", lang),
     )
     return Chart(
-        key=f"mobility_{indicator_id}",
+        key=f"mobility_{result.indicator_id}",
         figure=fig,
         data=ranks,
         title=title,
         caption=caption,
-        unit="место" if lang == "ru" else "rank",
+        unit=t("mobility.unit", lang),
         year=period,
         source=source,
         weighted=None,
         extra={"result": res},
     )
+
+
+mobility = two_step(compute_mobility, render_mobility)
