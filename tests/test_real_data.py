@@ -160,3 +160,19 @@ def test_reform_summary_for_the_data_page(real):
     recode = table[table.change == "новый код той же территории"]
     assert len(recode) > 50
     assert (recode.from_oktmo != recode.to_oktmo).all()
+
+
+def test_pages_open_on_the_real_store_without_the_demo_banner(real, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from analytics import selection
+
+    assert not selection.is_demo(real)
+    monkeypatch.setenv("AGGLO_STORE", str(real.path))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
+    at.query_params.update(lang="ru", agg="ufa")
+    at.switch_page("app_pages/staffing.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any("синтетическ" in w.value.lower() for w in at.warning)
+    assert at.get("plotly_chart")
