@@ -376,13 +376,19 @@ def core_periphery(store: Store, selection: Selection, indicator_id: str) -> Cha
     core/ring ratio."""
     lang = selection.lang
     meta = _meta(store, indicator_id, lang)
-    res = _every_year(
-        store,
-        gaps.core_periphery_gap,
-        selection.agglomeration_id,
-        indicator_id,
-        weighted=selection.weighted,
-    )
+    try:
+        res = _every_year(
+            store,
+            gaps.core_periphery_gap,
+            selection.agglomeration_id,
+            indicator_id,
+            weighted=selection.weighted,
+        )
+    except ValueError as error:  # fewer than two territories with values
+        # (real data: a big-city panel figure for the core only)
+        raise NoData(
+            t("empty.indicator", lang, indicator=meta["name"], year="—")
+        ) from error
     wide = res.by_year
     if wide.empty:
         raise NoData(t("empty.indicator", lang, indicator=meta["name"], year="—"))
