@@ -9,12 +9,13 @@ from pathlib import Path
 import pyarrow as pa
 
 from analytics.etl.clean import parse_value
-from analytics.etl.readers import emiss, region_year, site_workbook, tables
+from analytics.etl.readers import emiss, grid, region_year, sdmx, site_workbook, tables
 from analytics.etl.readers.base import LayoutError, ReadResult, read_workbook, text
 
 EXCEL_SUFFIXES = {".xls", ".xlsx", ".xlsm", ".ods"}
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
-SUPPORTED_SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES
+XML_SUFFIXES = {".xml"}  # EMISS (fedstat) SDMX downloads
+SUPPORTED_SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES | XML_SUFFIXES
 
 __all__ = ["LayoutError", "ReadResult", "SUPPORTED_SUFFIXES", "read_file"]
 
@@ -23,6 +24,97 @@ def _has_numbers(rows: list[list]) -> bool:
     return any(
         parse_value(cell).kind == "ok" for row in rows for cell in row[1:] if text(cell)
     )
+
+
+def _attempt(read, rows, name) -> tuple[ReadResult, str]:
+    """One reader on one sheet, into a result of its own: (result, why it
+    gave nothing or '')."""
+    attempt = ReadResult()
+    try:
+        read(rows, name, attempt)
+    except LayoutError as error:
+        return attempt, str(error)
+    if not any(len(r) for r in attempt.records):
+        notes = "; ".join(attempt.notes[-2:])
+        return attempt, notes or "ни одного значения"
+    return attempt, ""
+
+
+def _merge(result: ReadResult, part: ReadResult) -> None:
+    result.layouts.update(part.layouts)
+    result.records.extend(part.records)
+    result.rejects.extend(part.rejects)
+    result.notes.extend(part.notes)
+    for key, indicator in part.indicators.items():
+        result.indicators.setdefault(key, indicator)
+
+
+def _territorial(part: ReadResult, is_territory) -> bool:
+    """Whether most row labels a region × year reading took for territories
+    are territories (months or indicators down the rows are not)."""
+    names = part.all_records().territory_name.drop_duplicates()
+    if names.empty:
+        return False
+    hits = sum(
+        grid.row_kind(n, is_territory) == "territory" for n in names.tolist()
+    )
+    return hits >= 0.6 * len(names)
+
+
+def _varied(part: ReadResult) -> bool:
+    """Whether a reading found periods across or down the table (more than
+    one year, or sub-annual periods), not only a year in the title."""
+    records = part.all_records()
+    return records.year.nunique() > 1 or (records.period != "year").any()
+
+
+def _read_sheet(name, rows, result, is_territory, context) -> None:
+    """Every sheet is tried: the region × year configuration and the site
+    workbook configuration first where they fit, then the engine. A sheet
+    that gives nothing is recorded with the reason each reading gave."""
+
+    def engine(rows, sheet, into):
+        grid.read_grid(rows, sheet, into, is_territory=is_territory, context=context)
+
+    def site(rows, sheet, into):
+        numbered = re.fullmatch(
+            r"(лист|таблица|sheet)?\s*\d+[.\d]*", sheet.strip().lower()
+        )
+        hint = sheet if is_territory(sheet) or not numbered else ""
+        site_workbook.read_site_sheet(rows, sheet, into, hint)
+
+    reasons = []
+    table, why_table = _attempt(engine, rows, name)
+    if site_workbook.is_site_sheet(rows):
+        if not why_table and _varied(table):
+            _merge(result, table)
+            return
+        part, why = _attempt(site, rows, name)
+        if not why:
+            _merge(result, part)
+            return
+        reasons.append(why)
+    else:
+        part, why = _attempt(region_year.read_region_year_sheet, rows, name)
+        if not why and _territorial(part, is_territory):
+            _merge(result, part)
+            return
+        if why:
+            reasons.append(why)
+    if not why_table:
+        _merge(result, table)
+        return
+    reasons.append(why_table)
+    if _has_numbers(rows):
+        result.reject(
+            sheet=name,
+            cell="",
+            raw="",
+            reason="; ".join(dict.fromkeys(reasons)),
+            kind="sheet",
+        )
+    else:
+        result.notes.append(f"лист «{name}» без чисел (оглавление или пояснения) пропущен")
 
 
 def read_file(
@@ -54,6 +146,7 @@ def read_file(
         if emiss.is_emiss(names):
             emiss.read_emiss(dict(sheets), result)
             return result
+        context = grid.workbook_context(sheets)
         for name, rows in sheets:
             if not rows or not any(text(c) for r in rows for c in r):
                 result.notes.append(f"лист «{name}» пуст")
@@ -63,37 +156,20 @@ def read_file(
             ):
                 result.notes.append(f"лист «{name}» — оглавление, пропущен")
                 continue
-            try:
-                if site_workbook.is_site_sheet(rows):
-                    # A sheet named after a territory holds that territory; a
-                    # numbered sheet («1», «Лист1») names it in the title.
-                    numbered = re.fullmatch(
-                        r"(лист|таблица|sheet)?\s*\d+[.\d]*", name.strip().lower()
-                    )
-                    hint = name if is_territory(name) or not numbered else ""
-                    site_workbook.read_site_sheet(rows, name, result, hint)
-                else:
-                    region_year.read_region_year_sheet(rows, name, result)
-            except LayoutError as error:
-                if _has_numbers(rows):
-                    result.reject(
-                        sheet=name,
-                        cell="",
-                        raw="",
-                        reason=f"макет листа не распознан: {error}",
-                        kind="invalid",
-                    )
-                else:
-                    result.notes.append(
-                        f"лист «{name}» без данных (оглавление или диаграмма) пропущен"
-                    )
+            _read_sheet(name, rows, result, is_territory, context)
         if not result.layouts:
-            why = "; ".join(r["reason"] for r in result.rejects[:3])
-            raise LayoutError(
-                f"{path.name}: ни один лист не похож на таблицу Росстата "
-                "(регионы × годы, выгрузку ЕМИСС или книгу с сайта Росстата)"
-                + (f": {why}" if why else "")
+            why = "; ".join(
+                f"лист «{r['sheet']}»: {r['reason']}"
+                for r in result.rejects
+                if r["kind"] == "sheet"
             )
+            raise LayoutError(
+                f"{path.name}: ни на одном листе не найдено ни одного значения"
+                + (f" — {why}" if why else "")
+            )
+        return result
+    if suffix in XML_SUFFIXES:
+        sdmx.read_sdmx(path, result)
         return result
     if suffix in TEXT_SUFFIXES:
         frame = tables.read_table(path)
