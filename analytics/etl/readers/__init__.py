@@ -84,8 +84,8 @@ def _read_sheet(name, rows, result, is_territory, context) -> None:
         site_workbook.read_site_sheet(rows, sheet, into, hint)
 
     reasons = []
-    table, why_table = _attempt(engine, rows, name)
     if site_workbook.is_site_sheet(rows):
+        table, why_table = _attempt(engine, rows, name)
         if not why_table and _varied(table):
             _merge(result, table)
             return
@@ -101,6 +101,7 @@ def _read_sheet(name, rows, result, is_territory, context) -> None:
             return
         if why:
             reasons.append(why)
+        table, why_table = _attempt(engine, rows, name)
     if not why_table:
         _merge(result, table)
         return

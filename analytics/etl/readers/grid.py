@@ -37,6 +37,7 @@ cause, which the caller records for the sheet.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -159,12 +160,28 @@ class Context:
     notes: list[str] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=65536)
+def _text_kind(value: str) -> str:
+    return parse_value(value).kind
+
+
+def _kind(cell: object) -> str:
+    """'' for an empty cell, else what :func:`parse_value` makes of it
+    ('ok', 'missing', 'invalid'); numbers and repeated texts cost nothing."""
+    if cell is None or cell == "":
+        return ""
+    if isinstance(cell, bool):
+        return "invalid"
+    if isinstance(cell, int | float):
+        return "missing" if cell != cell else "ok"
+    value = str(cell)
+    if not value.strip():
+        return ""
+    return _text_kind(value)
+
+
 def _numbers(row: list) -> list[int]:
-    return [
-        c
-        for c, cell in enumerate(row)
-        if text(cell) and parse_value(cell).kind == "ok"
-    ]
+    return [c for c, cell in enumerate(row) if _kind(cell) == "ok"]
 
 
 def _is_number_row(row: list) -> bool:
@@ -496,14 +513,9 @@ def _read_block(
     value_cols = []
     for c in range(width):
         head = " ".join(paths[c]).strip()
-        numbers = sum(
-            1 for r in data_rows if text(rows[r][c]) and parse_value(rows[r][c]).kind == "ok"
-        )
-        texts = sum(
-            1
-            for r in data_rows
-            if text(rows[r][c]) and parse_value(rows[r][c]).kind == "invalid"
-        )
+        kinds_here = [_kind(rows[r][c]) for r in data_rows]
+        numbers = kinds_here.count("ok")
+        texts = kinds_here.count("invalid")
         if c < first_value or (head and _LABEL_HEADER.match(_clean_header(paths[c][-1]))):
             if numbers or texts or head:
                 label_cols.append(c)
@@ -615,11 +627,9 @@ def _read_block(
     for r in data_rows:
         row = rows[r]
         label = label_of[r]
-        has_values = any(
-            text(row[c]) and parse_value(row[c]).kind in ("ok", "missing")
-            for c in value_cols
-        )
-        numbers = any(parse_value(row[c]).kind == "ok" for c in value_cols if text(row[c]))
+        row_kinds = [_kind(row[c]) for c in value_cols]
+        has_values = "ok" in row_kinds or "missing" in row_kinds
+        numbers = "ok" in row_kinds
         if not label:
             if numbers and seen_data:
                 result.reject(
@@ -782,6 +792,21 @@ def _title_end(rows: list[list]) -> int:
 
 
 def row_kind(label: str, is_territory: Callable[[str], bool]) -> str:
+    """What a row label is: 'territory', 'period' or 'indicator'."""
+    key = (label, id(is_territory))
+    found = _ROW_KINDS.get(key)
+    if found is None:
+        found = _row_kind(label, is_territory)
+        if len(_ROW_KINDS) > 100_000:
+            _ROW_KINDS.clear()
+        _ROW_KINDS[key] = found
+    return found
+
+
+_ROW_KINDS: dict = {}
+
+
+def _row_kind(label: str, is_territory: Callable[[str], bool]) -> str:
     cleaned = clean_label(label)
     head, _ = split_unit(cleaned)
     year, sub = parse_period_label(cleaned)

@@ -180,6 +180,12 @@ def _check_alignment(
                 )
 
 
+def _row_unit(label: str) -> tuple[str, str]:
+    from analytics.etl.readers.grid import split_unit
+
+    return split_unit(label)
+
+
 def read_region_year_sheet(
     rows: list[list], sheet: str, result: ReadResult, *, source_kind: str = "regions"
 ) -> int:
@@ -270,7 +276,28 @@ def read_region_year_sheet(
         if _STRUCTURAL.match(label):
             continue
         territory = clean_label(label)
-        for col, (key, year) in keys.items():
+        row_keys = keys
+        head, row_unit = _row_unit(territory)
+        if row_unit:
+            # «Российская Федерация, млрд руб.» in a table in millions: the
+            # row states its own unit
+            territory = head
+            row_keys = {}
+            for col, (key, year) in keys.items():
+                raw = result.indicators[key]
+                own = f"{source_kind}:{raw.name_ru}|{row_unit}"
+                result.indicators.setdefault(
+                    own,
+                    RawIndicator(
+                        key=own,
+                        name_ru=raw.name_ru,
+                        unit=row_unit,
+                        code=raw.code,
+                        source_kind=source_kind,
+                    ),
+                )
+                row_keys[col] = (own, year)
+        for col, (key, year) in row_keys.items():
             builder.add(
                 territory_name=territory,
                 indicator_key=key,
