@@ -295,7 +295,9 @@ def workbook_context(sheets: list[tuple[str, list[list]]]) -> Context:
             line = " ".join(c for c in cells if c)
             low = line.lower()
             if "финансового органа" in low and not context.territory:
-                context.territory = body_territory(line)
+                context.territory = next(
+                    (body_territory(c) for c in cells if body_territory(c)), ""
+                )
             if "по октмо" in low:
                 codes = [c for c in cells if re.fullmatch(r"\d{8}|\d{11}", c)]
                 if codes:
@@ -447,36 +449,37 @@ def _read_block(
     rows_all: list[list],
 ) -> int:
     width = max((len(r) for r in rows), default=0)
-    first_data, first_value = _data_rows(rows, 0)
+    numbered = next((r for r in range(min(len(rows), 60)) if _is_number_row(rows[r])), None)
+    first_data, first_value = _data_rows(rows, 0 if numbered is None else numbered + 1)
     if first_data is None:
         raise LayoutError("на листе нет чисел под заголовком таблицы")
 
     # -- regions: title lines, header rows, unit lines ---------------------
+    # The header is the rows right above the data (empty rows and a row of
+    # column numbers skipped); it ends upwards at a single-text row: a title
+    # line, a unit line, or, right above the data, a section row.
     header: list[int] = []
-    title_end = 0
     pre_section = ""
-    for r in range(first_data):
+    header_start = first_data
+    for r in range(first_data - 1, -1, -1):
         cells = [(c, text(v)) for c, v in enumerate(rows[r]) if text(v)]
-        if not cells or "к содержанию" in cells[0][1].lower():
+        if not cells or _is_number_row(rows[r]):
             continue
-        if _is_number_row(rows[r]):
-            continue
+        if "к содержанию" in cells[0][1].lower():
+            break
         single = len(cells) == 1
         period_cell = single and any(
             x is not None for x in parse_period_label(cells[0][1])
         )
-        if single and not period_cell and not header:
-            title_end = r + 1
-            continue
-        if single and not period_cell and cells[0][0] < first_value:
-            # a label-only row between header and data: a section row
-            pre_section = clean_label(cells[0][1])
-            continue
-        if single and not period_cell and unit_line(cells[0][1]) is not None:
-            title_end = max(title_end, r + 1)
-            continue
-        header.append(r)
-    title = _title_lines(rows_all, title_end if offset == 0 else _title_end(rows_all))
+        if single and not period_cell:
+            if not header and not pre_section and cells[0][0] < first_value:
+                pre_section = clean_label(cells[0][1])
+                header_start = r
+                continue
+            break
+        header.insert(0, r)
+        header_start = r
+    title = _title_lines(rows_all, header_start)
     qualifier, unit = "", ""
     name_lines = []
     for line in title:
