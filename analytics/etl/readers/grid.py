@@ -157,6 +157,7 @@ class Context:
     territory_code: str = ""
     year: int | None = None
     period: str = ANNUAL
+    unit: str = ""  # «Единица измерения: руб.» of a report header
     notes: list[str] = field(default_factory=list)
 
 
@@ -241,6 +242,7 @@ def title_territory(lines: list[str]) -> str:
     federal cities before the country (a Moscow table says «России» in
     comparisons less often than «Москвы»)."""
     joined = _fix_latin(" ".join(clean_label(line) for line in lines))
+    joined = re.sub(r"субъект\w*\s+российской\s+федерации", "", joined, flags=re.I)
     for pattern, name in _TITLE_TERRITORY[1:]:
         if pattern.search(joined):
             return name
@@ -298,6 +300,9 @@ def workbook_context(sheets: list[tuple[str, list[list]]]) -> Context:
                 context.territory = next(
                     (body_territory(c) for c in cells if body_territory(c)), ""
                 )
+            for c in cells:
+                if c.lower().startswith("единица измерения") and not context.unit:
+                    context.unit = c.split(":", 1)[-1].strip()
             if "по октмо" in low:
                 codes = [c for c in cells if re.fullmatch(r"\d{8}|\d{11}", c)]
                 if codes:
@@ -529,6 +534,7 @@ def _read_block(
             label_cols.append(c)
     if not value_cols:
         raise LayoutError("нет столбцов с числами")
+    unit = unit or context.unit
     col_period: dict[int, tuple[int | None, str | None]] = {}
     col_path: dict[int, list[str]] = {}
     for c in value_cols:
@@ -558,7 +564,9 @@ def _read_block(
         stated[0] if stated else sheet_year if sheet_year else context.year
     )
     table_period = stated[1] if stated else context.period
-    territory_all = title_territory(title) or context.territory
+    # a report header naming the body (the Treasury's) wins over a title
+    # that speaks of «субъекта Российской Федерации»
+    territory_all = context.territory or title_territory(title)
     code_all = context.territory_code if context.territory else ""
 
     # -- rows -----------------------------------------------------------------
