@@ -481,7 +481,7 @@ def _where(reject: dict) -> str:
 def _reject_examples(rejects: list[dict], limit: int = 5) -> list[str]:
     examples = []
     for reject in rejects:
-        if reject["kind"] not in ("invalid", "duplicate"):
+        if reject["kind"] not in ("invalid", "duplicate", "sheet"):
             continue
         where = _where(reject)
         examples.append(f"{where}: {reject['reason']}" if where else reject["reason"])
@@ -745,7 +745,7 @@ def _run_locked(
         file_report.observations = len(frame)
         file_report.notes = result.notes
         kinds = pd.Series([r["kind"] for r in rejects], dtype=object)
-        file_report.rejected = int(kinds.isin(["invalid", "duplicate"]).sum())
+        file_report.rejected = int(kinds.isin(["invalid", "duplicate", "sheet"]).sum())
         file_report.missing = int((kinds == "missing").sum())
         file_report.skipped = int((kinds == "skipped").sum())
         file_report.reject_examples = _reject_examples(rejects)

@@ -555,6 +555,16 @@ def _read_block(
     if not columns_are_periods:
         col_period = dict.fromkeys(value_cols, (None, None))
     else:
+        for c in value_cols:
+            if c in period_cols or paths[c]:
+                continue
+            r = next(r for r in data_rows if _kind(rows[r][c]) == "ok")
+            years_at = ", ".join(str(h + 1) for h in header) or "—"
+            raise LayoutError(
+                f"лист «{sheet}», ячейка {_letter(c + offset)}{r + 1}: число в "
+                f"столбце без периода (периоды в строке {years_at}) — строка "
+                "периодов смещена относительно данных"
+            )
         value_cols = period_cols
 
     # -- context: period and territory of the whole table ---------------------
