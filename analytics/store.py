@@ -207,9 +207,11 @@ def read_observations(
     frame[INDICATOR_ID] = frame[INDICATOR_ID].astype("category")
     periods = frame[PERIOD]
     if periods.isna().any():  # a partition written before periods existed
-        periods = periods.cat.add_categories([ANNUAL]) if ANNUAL not in (
-            periods.cat.categories
-        ) else periods
+        periods = (
+            periods.cat.add_categories([ANNUAL])
+            if ANNUAL not in (periods.cat.categories)
+            else periods
+        )
         frame[PERIOD] = periods.fillna(ANNUAL)
     return frame
 

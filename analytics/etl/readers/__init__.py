@@ -55,9 +55,7 @@ def _territorial(part: ReadResult, is_territory) -> bool:
     names = part.all_records().territory_name.drop_duplicates()
     if names.empty:
         return False
-    hits = sum(
-        grid.row_kind(n, is_territory) == "territory" for n in names.tolist()
-    )
+    hits = sum(grid.row_kind(n, is_territory) == "territory" for n in names.tolist())
     return hits >= 0.6 * len(names)
 
 
@@ -115,7 +113,9 @@ def _read_sheet(name, rows, result, is_territory, context) -> None:
             kind="sheet",
         )
     else:
-        result.notes.append(f"лист «{name}» без чисел (оглавление или пояснения) пропущен")
+        result.notes.append(
+            f"лист «{name}» без чисел (оглавление или пояснения) пропущен"
+        )
 
 
 def read_file(

@@ -53,7 +53,6 @@ from analytics.etl.readers.base import (
 from analytics.etl.readers.periods import (
     ANNUAL,
     parse_period_label,
-    parse_subperiod,
     parse_year_label,
     strip_marks,
     title_period,
@@ -196,9 +195,8 @@ def _is_number_row(row: list) -> bool:
         parsed = parse_value(cell)
         if parsed.kind == "ok":
             values.append(parsed.value)
-        elif len(values) or len(value) > 12:
-            if len(value) > 12:
-                return False
+        elif len(value) > 12:
+            return False
     if len(values) < 3:
         return False
     return all(b - a == 1 for a, b in zip(values, values[1:], strict=False)) and (
@@ -226,7 +224,10 @@ def _title_lines(rows: list[list], end: int) -> list[str]:
 
 
 _TITLE_TERRITORY = [
-    (re.compile(r"российск\w+\s+федерац|\bросси[ияй]\b|\bрф\b", re.I), "Российская Федерация"),
+    (
+        re.compile(r"российск\w+\s+федерац|\bросси[ияй]\b|\bрф\b", re.I),
+        "Российская Федерация",
+    ),
     (re.compile(r"\bмоскв[аеыу](?![а-я])|\bг\.\s*москв", re.I), "г. Москва"),
     (re.compile(r"санкт-петербург", re.I), "г. Санкт-Петербург"),
     (re.compile(r"севастопол", re.I), "г. Севастополь"),
@@ -263,7 +264,12 @@ def _adjective(word: str) -> str:
     """Genitive of a region's adjective back to the nominative feminine /
     masculine the name takes («БЕЛГОРОДСКОЙ» → «Белгородская»)."""
     word = word.capitalize()
-    for old, new in (("ской", "ская"), ("цкой", "цкая"), ("ного", "ный"), ("ого", "ый")):
+    for old, new in (
+        ("ской", "ская"),
+        ("цкой", "цкая"),
+        ("ного", "ный"),
+        ("ого", "ый"),
+    ):
         if word.endswith(old):
             return word[: -len(old)] + new
     return word
@@ -310,8 +316,10 @@ def workbook_context(sheets: list[tuple[str, list[list]]]) -> Context:
                     # (its capital); the region is its first two digits
                     context.territory_code = codes[0][:2] + "000000"
             found = re.search(r"на\s+1\s+января\s+((?:19|20)\d\d)", line, re.I)
-            if found and context.year is None and "отчет" in " ".join(
-                text(c).lower() for r in rows[:6] for c in r
+            if (
+                found
+                and context.year is None
+                and "отчет" in " ".join(text(c).lower() for r in rows[:6] for c in r)
             ):
                 # an annual report «на 1 января 2024» covers the year 2023
                 context.year = int(found.group(1)) - 1
@@ -391,7 +399,10 @@ def read_grid(
     if len(pages) > 1:
         total = 0
         for first, last in pages:
-            block = [r[:first] and [""] * first + r[first:last] or r[first:last] for r in rows]
+            block = [
+                r[:first] and [""] * first + r[first:last] or r[first:last]
+                for r in rows
+            ]
             block = [r[first:last] for r in rows]
             total += _read_block(
                 block, sheet, result, is_territory, context, offset=first, rows_all=rows
@@ -400,14 +411,18 @@ def read_grid(
             raise LayoutError("ни одного числа в страницах формы")
         result.layouts[sheet] = LAYOUT
         return total
-    count = _read_block(rows, sheet, result, is_territory, context, offset=0, rows_all=rows)
+    count = _read_block(
+        rows, sheet, result, is_territory, context, offset=0, rows_all=rows
+    )
     result.layouts[sheet] = LAYOUT
     return count
 
 
 def _pages(rows: list[list]) -> list[tuple[int, int]]:
     for row in rows[:30]:
-        cells = [(c, clean_label(text(v)).lower()) for c, v in enumerate(row) if text(v)]
+        cells = [
+            (c, clean_label(text(v)).lower()) for c, v in enumerate(row) if text(v)
+        ]
         names = [c for c, v in cells if v.startswith("наименование")]
         if len(names) >= 2 and names[0] <= 1:
             bounds = [*names, len(row)]
@@ -454,7 +469,9 @@ def _read_block(
     rows_all: list[list],
 ) -> int:
     width = max((len(r) for r in rows), default=0)
-    numbered = next((r for r in range(min(len(rows), 60)) if _is_number_row(rows[r])), None)
+    numbered = next(
+        (r for r in range(min(len(rows), 60)) if _is_number_row(rows[r])), None
+    )
     first_data, first_value = _data_rows(rows, 0 if numbered is None else numbered + 1)
     if first_data is None:
         raise LayoutError("на листе нет чисел под заголовком таблицы")
@@ -508,9 +525,13 @@ def _read_block(
     for r in range(first_data):
         for v in rows_all[r]:
             value = text(v)
-            if not unit and value and (
-                value.lower().startswith("единица измерения")
-                or (value.startswith("(") and unit_line(value) is not None)
+            if (
+                not unit
+                and value
+                and (
+                    value.lower().startswith("единица измерения")
+                    or (value.startswith("(") and unit_line(value) is not None)
+                )
             ):
                 qualifier, unit = unit_line(value) or ("", "")
 
@@ -524,7 +545,9 @@ def _read_block(
         kinds_here = [_kind(rows[r][c]) for r in data_rows]
         numbers = kinds_here.count("ok")
         texts = kinds_here.count("invalid")
-        if c < first_value or (head and _LABEL_HEADER.match(_clean_header(paths[c][-1]))):
+        if c < first_value or (
+            head and _LABEL_HEADER.match(_clean_header(paths[c][-1]))
+        ):
             if numbers or texts or head:
                 label_cols.append(c)
             continue
@@ -570,9 +593,7 @@ def _read_block(
     # -- context: period and territory of the whole table ---------------------
     stated = title_period(" ".join(title)) if title else None
     sheet_year = parse_year_label(sheet.strip())
-    table_year = (
-        stated[0] if stated else sheet_year if sheet_year else context.year
-    )
+    table_year = stated[0] if stated else sheet_year if sheet_year else context.year
     table_period = stated[1] if stated else context.period
     # a report header naming the body (the Treasury's) wins over a title
     # that speaks of «субъекта Российской Федерации»
@@ -589,9 +610,9 @@ def _read_block(
         label_of[r] = name
         code_of[r] = codes[0] if codes else ""
     data_like = [
-        r for r in data_rows if label_of[r] and any(
-            text(rows[r][c]) for c in value_cols
-        )
+        r
+        for r in data_rows
+        if label_of[r] and any(text(rows[r][c]) for c in value_cols)
     ]
     kinds = {"territory": 0, "period": 0, "indicator": 0}
     for r in data_like:
@@ -612,9 +633,12 @@ def _read_block(
             "не найден период: в заголовках столбцов нет годов, кварталов или "
             "месяцев, в строках нет годов, в названии таблицы и листа нет года"
         )
-    if columns_are_periods and table_year is None and any(
-        col_period[c][0] is None for c in value_cols
-    ) and row_axis != "period":
+    if (
+        columns_are_periods
+        and table_year is None
+        and any(col_period[c][0] is None for c in value_cols)
+        and row_axis != "period"
+    ):
         missing = sorted({col_period[c][1] for c in value_cols if col_period[c][1]})
         raise LayoutError(
             f"в заголовках столбцов периоды ({', '.join(missing[:3])}) без года, "
@@ -622,7 +646,11 @@ def _read_block(
         )
 
     base = _sentence(" ".join(name_lines[-1:])) if name_lines else ""
-    if name_lines and len(name_lines) > 1 and re.match(r"^\d+(\.\d+)*\.?\s*$", clean_label(name_lines[-1])):
+    if (
+        name_lines
+        and len(name_lines) > 1
+        and re.match(r"^\d+(\.\d+)*\.?\s*$", clean_label(name_lines[-1]))
+    ):
         base = _sentence(name_lines[-2])
     base = _fix_latin(base) if re.search(r"Федеp", base) else base
     for tail in (
@@ -637,6 +665,18 @@ def _read_block(
     if unit.lower().startswith(("в %", "в процентах")) and " к " in unit:
         # a relative measure names the indicator: «в % к предыдущему месяцу»
         qualifier = f"{qualifier}, {unit}" if qualifier else unit
+    col_info = {}
+    for c in value_cols:
+        path = list(col_path[c])
+        col_unit = ""
+        if path:
+            head, tail = split_unit(path[-1])
+            if tail:
+                col_unit = tail
+                path[-1] = head
+            elif _is_unit_text(path[-1]) and path[-1].lower().startswith("на "):
+                col_unit = path[-1]
+        col_info[c] = (path, col_unit)
     builder = RecordBuilder(result, sheet)
     section, section_unit = _section(pre_section)
     parent = ""
@@ -670,12 +710,15 @@ def _read_block(
             if _PARENT.match(cleaned):
                 parent = previous
                 continue
-            if row_axis != "territory" and row_kind(cleaned, is_territory) == "territory":
+            if (
+                row_axis != "territory"
+                and row_kind(cleaned, is_territory) == "territory"
+            ):
                 territory_all = cleaned
                 code_all = ""
                 continue
             if row_axis == "territory":
-                continue  # a group row («Центральный федеральный округ», «городские округа»)
+                continue  # a group row («Центральный ФО», «городские округа»)
             section, section_unit = _section(cleaned)
             parent = ""
             continue
@@ -695,13 +738,17 @@ def _read_block(
                     territory = f"{cleaned} ({region})"
                 else:
                     territory = cleaned
-                    if is_territory(cleaned) and not re.search(r"федерац|округ", cleaned, re.I):
+                    if is_territory(cleaned) and not re.search(
+                        r"федерац|округ", cleaned, re.I
+                    ):
                         region = cleaned
                 last_territory = territory
             else:
                 territory = last_territory
                 row_name = cleaned
-            territory_code = code_of[r] if re.fullmatch(r"\d{8}|\d{11}", code_of[r]) else ""
+            territory_code = (
+                code_of[r] if re.fullmatch(r"\d{8}|\d{11}", code_of[r]) else ""
+            )
             if not territory:
                 continue
         elif row_axis == "period":
@@ -710,9 +757,12 @@ def _read_block(
                 measure = cleaned
         else:
             row_name = cleaned
-            if code_of[r] and not re.fullmatch(r"[\d.]*", code_of[r] or "x"):
-                row_name = f"{row_name} ({code_of[r]})"
-            elif code_of[r] and len(label_cols) > 1:
+            if (
+                code_of[r]
+                and not re.fullmatch(r"[\d.]*", code_of[r] or "x")
+                or code_of[r]
+                and len(label_cols) > 1
+            ):
                 row_name = f"{row_name} ({code_of[r]})"
             if parent and parent != cleaned:
                 row_name = f"{parent}: {row_name}"
@@ -725,22 +775,20 @@ def _read_block(
             if year is None:
                 year = year_down if year_down is not None else table_year
             if sub is None:
-                sub = sub_down if sub_down is not None else (
-                    table_period if not columns_are_periods or year is None else ANNUAL
+                sub = (
+                    sub_down
+                    if sub_down is not None
+                    else (
+                        table_period
+                        if not columns_are_periods or year is None
+                        else ANNUAL
+                    )
                 )
                 if row_axis == "period" and year_down is None and sub_down is None:
                     sub = ANNUAL
             if year is None:
                 continue
-            path = [p for p in col_path[c]]
-            col_unit = ""
-            if path:
-                head, tail = split_unit(path[-1])
-                if tail:
-                    col_unit = tail
-                    path[-1] = head
-                elif _is_unit_text(path[-1]) and path[-1].lower().startswith("на "):
-                    col_unit = path[-1]
+            path, col_unit = col_info[c]
             parts = [base]
             if section:
                 parts.append(section)
@@ -754,14 +802,22 @@ def _read_block(
             if measure:
                 qualifier_here = measure
                 period = ANNUAL
-            elif section and "к декабрю предыдущего года" in section.lower() and period == "M12":
+            elif (
+                section
+                and "к декабрю предыдущего года" in section.lower()
+                and period == "M12"
+            ):
                 period = ANNUAL
                 name = f"{base}: декабрь {section[:1].lower()}{section[1:]}"
             if qualifier_here and not measure:
                 name = f"{name} ({qualifier_here})"
             elif measure:
                 name = f"{name}: {measure[:1].lower()}{measure[1:]}"
-            if section and re.search(r"к предыдущему месяцу", section, re.I) and period.startswith("M"):
+            if (
+                section
+                and re.search(r"к предыдущему месяцу", section, re.I)
+                and period.startswith("M")
+            ):
                 pass
             this_unit = row_unit or section_unit or col_unit or unit
             key = f"table:{name}|{this_unit}"
@@ -784,7 +840,11 @@ def _read_block(
     if not count:
         raise LayoutError(
             "ни одного числа в ячейках таблицы (строки: "
-            + {"territory": "территории", "period": "периоды", "indicator": "показатели"}[row_axis]
+            + {
+                "territory": "территории",
+                "period": "периоды",
+                "indicator": "показатели",
+            }[row_axis]
             + ")"
         )
     return count

@@ -91,7 +91,9 @@ def parse_year_label(value: object) -> int | None:
     match = _YEAR.match(text)
     if match:
         return int(match.group(1))
-    match = re.match(r"^на\s+1\s+января\s+((?:19|20)\d\d)\s*(?:г\.?|года?)?$", text, re.I)
+    match = re.match(
+        r"^на\s+1\s+января\s+((?:19|20)\d\d)\s*(?:г\.?|года?)?$", text, re.I
+    )
     return int(match.group(1)) if match else None
 
 

@@ -16,7 +16,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from analytics.etl.clean import clean_label
-from analytics.etl.readers.base import LayoutError, RawIndicator, ReadResult, RecordBuilder
+from analytics.etl.readers.base import (
+    LayoutError,
+    RawIndicator,
+    ReadResult,
+    RecordBuilder,
+)
 from analytics.etl.readers.periods import ANNUAL, parse_subperiod, parse_year_label
 
 LAYOUT = "emiss_sdmx"
@@ -53,7 +58,11 @@ def read_sdmx(path: Path, result: ReadResult) -> int:
             if event == "start":
                 if not seen_root:
                     seen_root = True
-                    if tag not in ("GenericData", "MessageGroup", "StructureSpecificData"):
+                    if tag not in (
+                        "GenericData",
+                        "MessageGroup",
+                        "StructureSpecificData",
+                    ):
                         raise LayoutError(
                             f"{path.name}: XML, но не выгрузка SDMX ЕМИСС "
                             f"(корневой элемент «{tag}»)"
@@ -92,8 +101,14 @@ def read_sdmx(path: Path, result: ReadResult) -> int:
                 obs_time = (element.text or "").strip()
             elif tag == "Obs":
                 count += _observation(
-                    builder, result, names, indicator, series_key, attributes,
-                    obs_time, obs_value,
+                    builder,
+                    result,
+                    names,
+                    indicator,
+                    series_key,
+                    attributes,
+                    obs_time,
+                    obs_value,
                 )
             elif tag in ("Series", "CodeList", "Indicator"):
                 element.clear()
