@@ -175,6 +175,16 @@ def read_file(
     if suffix in TEXT_SUFFIXES:
         frame = tables.read_table(path)
         arrow = isinstance(frame, pa.Table)
+        ragged = [] if arrow else frame.attrs.get("ragged", [])
+        for line, fields, width in ragged:
+            result.reject(
+                sheet="",
+                cell=f"строка {line}",
+                raw="",
+                reason=f"в строке {line} полей {fields}, а в заголовке {width}: "
+                "строка не загружена, остальные загружены",
+                kind="invalid",
+            )
         layout = tables.detect_csv_layout(frame)
         if layout == tables.LAYOUT_DICTIONARY:
             if arrow:
@@ -189,10 +199,31 @@ def read_file(
             (tables.read_tidy_table if arrow else tables.read_tidy)(frame, result)
         else:
             columns = frame.column_names if arrow else list(frame.columns)
-            raise LayoutError(
-                f"{path.name}: столбцы не похожи ни на панель БД ПМО (oktmo, year, "
-                "tNNNNNNN_K), ни на шаблон (territory, year, indicator, value, unit): "
-                + ", ".join(columns[:8])
-            )
+            if arrow:
+                frame = frame.to_pandas()
+            # a table as a sheet («Регион | 2017 | 2018 …»): the engine
+            rows = [list(frame.columns)] + frame.to_numpy(dtype=object).tolist()
+            try:
+                grid.read_grid(
+                    rows,
+                    "",
+                    result,
+                    is_territory=is_territory,
+                    context=grid.Context(name=path.stem),
+                )
+            except LayoutError as error:
+                raise LayoutError(
+                    f"{path.name}: столбцы не похожи ни на панель БД ПМО (oktmo, "
+                    "year, tNNNNNNN_K), ни на шаблон (territory, year, indicator, "
+                    "value, unit), ни на таблицу с периодами: "
+                    + ", ".join(map(str, columns[:8]))
+                    + f" ({error})"
+                ) from error
+        if ragged:
+            # the blanked rows' empty cells are no news beside the row's reject
+            blank = {f"строка {line}, " for line, _, _ in ragged}
+            result.rejects = [
+                r for r in result.rejects if r["cell"].split("столбец")[0] not in blank
+            ]
         return result
     raise LayoutError(f"{path.name}: тип файла «{suffix}» не поддерживается")

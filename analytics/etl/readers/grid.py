@@ -157,6 +157,7 @@ class Context:
     year: int | None = None
     period: str = ANNUAL
     unit: str = ""  # «Единица измерения: руб.» of a report header
+    name: str = ""  # the indicator when no title names it (a CSV's file name)
     notes: list[str] = field(default_factory=list)
 
 
@@ -660,7 +661,7 @@ def _read_block(
     ):
         base = re.sub(tail, "", base).strip(" ,")
     if not base:
-        base = clean_label(sheet)
+        base = clean_label(sheet) or context.name
 
     if unit.lower().startswith(("в %", "в процентах")) and " к " in unit:
         # a relative measure names the indicator: «в % к предыдущему месяцу»
