@@ -40,6 +40,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from analytics.etl import indicators as indicator_catalog
+from analytics.etl.annual import annualize
 from analytics.etl.readers import SUPPORTED_SUFFIXES, LayoutError, read_file
 from analytics.etl.readers.base import ReadResult, cell_texts, codes_of, plain
 from analytics.etl.territories import REFERENCE_DIR, load_resolver
@@ -441,6 +442,12 @@ def _map_records(
         duplicates = frame[dup].assign(_record=position[dup])
         _reject_values(rejects, duplicates, records, repeated, "duplicate")
         frame = frame[~dup].reset_index(drop=True)
+    frame, annual = annualize(frame, catalog.annual_rules)
+    if annual:
+        result.notes.append(
+            f"{annual} годовых значений выведено из помесячных, поквартальных или "
+            "на дату по правилу каталога (период year:<правило>)"
+        )
     frame[SOURCE_ID] = pd.Categorical.from_codes(
         np.zeros(len(frame), np.int8), [source_id], validate=False
     )
