@@ -105,11 +105,12 @@ def _is_unit_text(value: str) -> bool:
     )
 
 
-def split_unit(value: str) -> tuple[str, str]:
+def split_unit(value: str, raw_spaces: str | None = None) -> tuple[str, str]:
     """A label and the unit it carries: «Денежные доходы (тыс.рублей)» →
     («Денежные доходы», «тыс.рублей»); «Российская Федерация, млрд руб.» →
     («Российская Федерация», «млрд руб.»); «всего, человек» → («всего»,
     «человек»). A label without a unit comes back whole with ''."""
+    raw_spaces = str(value) if raw_spaces is None else raw_spaces
     value = clean_label(value)
     match = re.match(r"^(.*\S)\s*\(([^()]*)\)$", value)
     if match and _is_unit_text(match.group(2)):
@@ -119,6 +120,11 @@ def split_unit(value: str) -> tuple[str, str]:
         head, tail = value.rsplit(",", 1)
         if _is_unit_text(tail) and head.strip():
             return head.strip(), tail.strip()
+    raw = str(value) if raw_spaces is None else raw_spaces
+    parts = re.split(r"\s{2,}", raw.replace("\u00a0", " ").strip())
+    if len(parts) > 1 and _is_unit_text(parts[-1]):
+        # «Российская Федерация  млрд. руб.»: the unit after a wide space
+        return clean_label(" ".join(parts[:-1])), parts[-1].strip()
     return value, ""
 
 
@@ -732,6 +738,7 @@ def _read_block(
         measure = ""
         cleaned, row_unit = split_unit(label)
         if row_axis == "territory":
+            cleaned = _INCLUDING.sub("", cleaned)  # «в том числе Ненецкий АО»
             kind = row_kind(cleaned, is_territory)
             indent = _indent(rows[r][label_cols[0]] if label_cols else "")
             if kind == "territory":
@@ -888,8 +895,11 @@ def row_kind(label: str, is_territory: Callable[[str], bool]) -> str:
 _ROW_KINDS: dict = {}
 
 
+_INCLUDING = re.compile(r"^(в том числе|из них|включая)\s*:?\s+(?=\S)", re.I)
+
+
 def _row_kind(label: str, is_territory: Callable[[str], bool]) -> str:
-    cleaned = clean_label(label)
+    cleaned = _INCLUDING.sub("", clean_label(label))
     head, _ = split_unit(cleaned)
     year, sub = parse_period_label(cleaned)
     if year is not None or sub is not None:
