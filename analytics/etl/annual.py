@@ -35,7 +35,12 @@ def annualize(frame: pd.DataFrame, rules: dict[str, str]) -> tuple[pd.DataFrame,
     number appended."""
     if frame.empty or not rules or PERIOD not in frame.columns:
         return frame, 0
-    periods = frame[PERIOD].astype(str)
+    column = frame[PERIOD]
+    if isinstance(column.dtype, pd.CategoricalDtype) and set(
+        column.cat.categories.astype(str)
+    ) <= {ANNUAL}:
+        return frame, 0  # an annual file (12 M values are not made strings)
+    periods = column.astype(str)
     sub = periods != ANNUAL
     if not sub.any():
         return frame, 0
