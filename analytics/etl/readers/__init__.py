@@ -157,6 +157,12 @@ def read_file(
             ):
                 result.notes.append(f"лист «{name}» — оглавление, пропущен")
                 continue
+            if grid.METADATA_SHEETS.match(name.strip()):
+                result.notes.append(
+                    f"лист «{name}» — описание показателя"
+                    + (f" («{context.name}», {context.unit})" if context.name else "")
+                )
+                continue
             _read_sheet(name, rows, result, is_territory, context)
         if not result.layouts:
             why = "; ".join(

@@ -163,7 +163,8 @@ class Context:
     year: int | None = None
     period: str = ANNUAL
     unit: str = ""  # «Единица измерения: руб.» of a report header
-    name: str = ""  # the indicator when no title names it (a CSV's file name)
+    name: str = ""  # the indicator when no title names it (passport, file name)
+    code: str = ""  # the indicator's code a passport states
     notes: list[str] = field(default_factory=list)
 
 
@@ -299,11 +300,57 @@ def body_territory(name: str) -> str:
     return ""
 
 
+#: Sheets that describe the indicator rather than hold its values.
+METADATA_SHEETS = re.compile(
+    r"^(паспорт|установленные разрезы|методология|метаданные|методика|"
+    r"пояснения|описание)",
+    re.I,
+)
+_NAME_KEYS = re.compile(
+    r"^(показатель|наименование показателя|название показателя)$", re.I
+)
+_UNIT_KEYS = re.compile(r"^(единиц[аы] измерения|ед\.\s*изм\.?)$", re.I)
+
+
+def passport(rows: list[list]) -> tuple[str, str, str]:
+    """(indicator name, unit, code) of a metadata sheet: key/value rows
+    («Показатель | Численность … (код 31234)», «Единица измерения |
+    Человек») or a header row of keys over a row of values (the
+    «Методология» sheet of a Rosstat workbook)."""
+    name = unit = code = ""
+    cells = [[text(c) for c in row] for row in rows[:60]]
+    for r, row in enumerate(cells):
+        filled = [(c, v) for c, v in enumerate(row) if v]
+        for i, (c, value) in enumerate(filled):
+            key = value.rstrip(": ").strip()
+            after = filled[i + 1][1] if i + 1 < len(filled) else ""
+            below = ""
+            for following in cells[r + 1 : r + 4]:
+                if c < len(following) and following[c]:
+                    below = following[c]
+                    break
+            target = after if i == 0 and after else below
+            if _NAME_KEYS.match(key) and not name and target:
+                name = target
+            elif _UNIT_KEYS.match(key) and not unit and target:
+                unit = target.lstrip("* ").strip()
+    match = re.search(r"\(\s*код\s*:?\s*([\w.]+)\s*\)\s*$", name, re.I)
+    if match:
+        code, name = match.group(1), name[: match.start()].strip()
+    return clean_label(name), unit, code
+
+
 def workbook_context(sheets: list[tuple[str, list[list]]]) -> Context:
     """A territory and period stated once in a workbook's report header
     (Treasury forms: «Наименование финансового органа», «на 1 января 2024
     г.», «по ОКТМО»)."""
     context = Context()
+    for sheet, rows in sheets:
+        if METADATA_SHEETS.match(sheet.strip()):
+            name, unit, code = passport(rows)
+            context.name = context.name or name
+            context.unit = context.unit or unit
+            context.code = context.code or code
     for _, rows in sheets:
         for row in rows[:12]:
             cells = [text(c) for c in row]
@@ -552,13 +599,14 @@ def _read_block(
         kinds_here = [_kind(rows[r][c]) for r in data_rows]
         numbers = kinds_here.count("ok")
         texts = kinds_here.count("invalid")
+        signs = kinds_here.count("missing")  # «-», «…», «x»: cells all the same
         if c < first_value or (
             head and _LABEL_HEADER.match(_clean_header(paths[c][-1]))
         ):
             if numbers or texts or head:
                 label_cols.append(c)
             continue
-        if numbers and numbers >= texts:
+        if (numbers or (signs and head)) and numbers + signs >= texts:
             value_cols.append(c)
         elif texts:
             label_cols.append(c)
@@ -667,7 +715,7 @@ def _read_block(
     ):
         base = re.sub(tail, "", base).strip(" ,")
     if not base:
-        base = clean_label(sheet) or context.name
+        base = context.name or clean_label(sheet)
 
     if unit.lower().startswith(("в %", "в процентах")) and " к " in unit:
         # a relative measure names the indicator: «в % к предыдущему месяцу»
@@ -831,7 +879,11 @@ def _read_block(
             key = f"table:{name}|{this_unit}"
             if key not in result.indicators:
                 result.indicators[key] = RawIndicator(
-                    key=key, name_ru=name, unit=this_unit, source_kind="table"
+                    key=key,
+                    name_ru=name,
+                    unit=this_unit,
+                    code=context.code,
+                    source_kind="table",
                 )
             parsed = builder.add(
                 territory_name=territory,
