@@ -91,3 +91,42 @@ def test_multi_indicator_region_year_keeps_parents_and_units(tmp_path):
     assert all("5" not in n for n in names)
     assert any("Численность рабочей силы" in n and "занятые" in n for n in names), names
     assert all(unit for unit in names.values()), names
+
+
+def _emiss(path, periods, bases):
+    book = Workbook()
+    data = book.active
+    data.title = "Данные"
+    data.append(["Численность безработных (тысяча человек)"])
+    data.append([])
+    data.append([None, None, "2021", "2021", "2022"])
+    data.append([None, None, *periods])
+    data.append([None, None, *bases])
+    data.append(["Российская Федерация", "Всего", 3.5, 3.4, 3.1])
+    data.append(["    Белгородская область", "Всего", 21.0, 20.5, "…"])
+    passport = book.create_sheet("Паспорт")
+    passport.append(["Численность безработных"])
+    passport.append(["Единицы измерения: ", "* тысяча человек"])
+    book.save(path)
+    return path
+
+
+def test_emiss_export_by_month_loads_months(tmp_path):
+    path = _emiss(tmp_path / "emiss.xlsx", ["январь", "февраль", "январь"], [])
+    result, records = _records(path)
+    assert list(zip(records.year, records.period, records.value, strict=True)) == [
+        (2021, "M01", 3.5),
+        (2021, "M02", 3.4),
+        (2022, "M01", 3.1),
+        (2021, "M01", 21.0),
+        (2021, "M02", 20.5),
+    ]
+    assert records.territory_name.iloc[-1] == "Белгородская область"
+    (indicator,) = result.indicators.values()
+    assert indicator.unit == "тысяча человек"
+
+
+def test_emiss_december_alone_is_a_month(tmp_path):
+    path = _emiss(tmp_path / "dec.xlsx", ["декабрь"] * 3, [])
+    _, records = _records(path)
+    assert set(records.period) == {"M12"} and len(records) == 5
