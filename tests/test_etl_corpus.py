@@ -5,6 +5,7 @@ and period, indicator, value and unit (see ``tests/corpus_cells.py``)."""
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -57,7 +58,8 @@ def test_corpus_file_gives_its_two_cells(shared_data, resolver, folder, name):
         assert math.isclose(record.value, value, rel_tol=1e-12)
         assert unit.lower() in indicator.unit.lower()
         assert bool(unit) == bool(indicator.unit)
-        # footnote marks never reach names
+        # footnote marks never reach names, not even glued inside them
+        assert not re.search(r"[а-яё]\d\b", indicator.name_ru), indicator.name_ru
         assert not any(
             n.rstrip().endswith((")", "*")) and n.rstrip()[-2:-1].isdigit()
             for n in (record.territory_name, indicator.name_ru)

@@ -137,6 +137,12 @@ def unit_line(value: str) -> tuple[str, str] | None:
     low = line.lower()
     if low.startswith("единица измерения"):
         return "", line.split(":", 1)[-1].strip()
+    bracketed = line.startswith("(") and line.endswith(")")
+    if not bracketed and not (
+        _SCALE_START.match(line)
+        or re.match(r"^(на конец|на начало|в среднем|в сопоставимых|в текущих)", low)
+    ):
+        return None  # a title that mentions a unit is no unit line
     inner = line[1:-1].strip() if line.startswith("(") and line.endswith(")") else line
     parts = [p.strip() for p in re.split(r";", inner) if p.strip()]
     if not parts:
@@ -403,8 +409,18 @@ def _header_paths(rows: list[list], header: list[int], width: int) -> list[list[
     return paths
 
 
+_GLUED = re.compile(r"(?<=[а-яё])\d{1,2}(?:,\d)*\)?(?=[\s,;:)]|$)")
+
+
+def unglue(value: str) -> str:
+    """A footnote digit glued to a word inside a name goes: «Промышленное
+    производство3 (промышленность)» → «Промышленное производство
+    (промышленность)»; digits after digits («201-500») stay."""
+    return _GLUED.sub("", value)
+
+
 def _clean_header(value: str) -> str:
-    return dehyphenate(clean_label(value.replace("\n", " ")))
+    return unglue(dehyphenate(clean_label(value.replace("\n", " "))))
 
 
 def _sentence(value: str) -> str:
@@ -785,6 +801,7 @@ def _read_block(
         sub_down = None
         measure = ""
         cleaned, row_unit = split_unit(label)
+        cleaned = unglue(cleaned)
         if row_axis == "territory":
             cleaned = _INCLUDING.sub("", cleaned)  # «в том числе Ненецкий АО»
             kind = row_kind(cleaned, is_territory)

@@ -188,7 +188,7 @@ def _path_unit(path: str) -> tuple[str, str]:
 
     parts, unit = [], ""
     for part in path.split(" — "):
-        part = re.sub(r"(?<=[а-яёa-z])\d+(\))?(?=\s|$|,)", "", part, flags=re.I)
+        part = re.sub(r"(?<=[а-яё])\d+(\))?(?=\s|$|,)", "", part)
         part = re.sub(r"^(в том числе|из них|из него|включая)\s*:?\s*", "", part)
         part = part.strip()
         if not part:
