@@ -704,6 +704,25 @@ def _read_block(
             "не найден период: в заголовках столбцов нет годов, кварталов или "
             "месяцев, в строках нет годов, в названии таблицы и листа нет года"
         )
+    yearless = [c for c in value_cols if col_period[c][0] is None]
+    if (
+        columns_are_periods
+        and table_year is None
+        and row_axis != "period"
+        and yearless
+        and len(yearless) < len(value_cols)
+    ):
+        # a column of its own («январь-ноябрь» beside the years' months)
+        # whose year the header does not give: that column is left out
+        for c in yearless:
+            result.reject(
+                sheet=sheet,
+                cell=f"{_letter(c + offset)}{(header or [first_data])[-1] + 1}",
+                raw=" ".join(paths[c])[:120],
+                reason="столбец с периодом без года в заголовке — не загружен",
+                kind="skipped",
+            )
+        value_cols = [c for c in value_cols if c not in yearless]
     if (
         columns_are_periods
         and table_year is None
