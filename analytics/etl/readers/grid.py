@@ -82,7 +82,7 @@ _NOT_TERRITORY = re.compile(
 _UNIT_WORDS = re.compile(
     r"(рубл|руб\.|\bруб\b|человек|\bчел\.|процент|%|тонн|\bт\b|единиц|штук|"
     r"\bшт\.|коек|\bлет\b|кв\.\s*м|\bга\b|литр|\bкг\b|метр|долл|\bраз\b|"
-    r"пунктов|мест\b|квартир|гектар|\bкм\b|центнер|голов)",
+    r"пунктов|мест\b|квартир|гектар|\bкм\b|центнер|голов|\bм3|\bм2|куб\.|плотн)",
     re.I,
 )
 _SCALE_START = re.compile(
@@ -677,9 +677,15 @@ def _read_block(
     for r in data_rows:
         texts = [text(rows[r][c]) for c in label_cols if text(rows[r][c])]
         name = max(texts, key=len) if texts else ""
-        codes = [t for t in texts if t != name and len(t) <= 12]
+        codes = [
+            t
+            for t in texts
+            if t != name and (len(t) <= 12 or (len(t) <= 24 and " " not in t))
+        ]
         label_of[r] = name
-        code_of[r] = codes[0] if codes else ""
+        # every code column counts (a Treasury line: line code and budget
+        # classification code), so that lines of the same name stay apart
+        code_of[r] = ", ".join(codes)
     data_like = [
         r
         for r in data_rows
@@ -800,15 +806,23 @@ def _read_block(
             if _PARENT.match(cleaned):
                 parent = previous
                 continue
-            if (
-                row_axis != "territory"
-                and row_kind(cleaned, is_territory) == "territory"
-            ):
+            if row_axis != "territory" and _heading_territory(cleaned, is_territory):
                 territory_all = cleaned
                 code_all = ""
                 continue
-            if row_axis == "territory":
+            if row_axis == "territory" and (
+                row_kind(cleaned, is_territory) == "territory"
+                or not any(text(c) for c in row[first_value:])
+                and not code_of[r]
+                and cleaned[:1].islower()
+            ):
                 continue  # a group row («Центральный ФО», «городские округа»)
+            if row_axis == "territory":
+                # a block heading over territories (a product and its code)
+                head = unglue(cleaned)
+                section = f"{head} ({code_of[r]})" if code_of[r] else head
+                section_unit = ""
+                continue
             section, section_unit = _section(cleaned)
             parent = ""
             continue
@@ -944,6 +958,20 @@ def _read_block(
             + ")"
         )
     return count
+
+
+_HEADING = re.compile(
+    r"^(г\.\s|город\s)|(област[ьи]|кра[йя]|республика\b.*|автономн\w+ округ|"
+    r"федеральный округ|район|российская федерация)$",
+    re.I,
+)
+
+
+def _heading_territory(label: str, is_territory: Callable[[str], bool]) -> bool:
+    """A label-only row that opens a territory's block (census tables: «Белгородская
+    область» over its indicators); a heading that only mentions one («… из
+    бюджетов субъектов Российской Федерации») does not."""
+    return len(label) < 60 and (is_territory(label) or bool(_HEADING.search(label)))
 
 
 def _section(label: str) -> tuple[str, str]:
