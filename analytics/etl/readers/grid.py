@@ -213,8 +213,14 @@ def _is_number_row(row: list) -> bool:
             return False
     if len(values) < 3:
         return False
-    return all(b - a == 1 for a, b in zip(values, values[1:], strict=False)) and (
-        values[0] in (1.0, 2.0, 3.0, 4.0)
+    # 1 2 3 …, or a page of a form that goes on with its own numbers
+    # (1 2 3 18 19 …): whole numbers, rising, from the first few
+    return (
+        all(v.is_integer() and v < 1000 for v in values)
+        and all(b > a for a, b in zip(values, values[1:], strict=False))
+        and values[0] in (1.0, 2.0, 3.0, 4.0)
+        and sum(b - a == 1 for a, b in zip(values, values[1:], strict=False))
+        >= len(values) // 2
     )
 
 
@@ -617,7 +623,7 @@ def _read_block(
         texts = kinds_here.count("invalid")
         signs = kinds_here.count("missing")  # «-», «…», «x»: cells all the same
         if c < first_value or (
-            head and _LABEL_HEADER.match(_clean_header(paths[c][-1]))
+            head and any(_LABEL_HEADER.match(_clean_header(p)) for p in paths[c])
         ):
             if numbers or texts or head:
                 label_cols.append(c)
