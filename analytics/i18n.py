@@ -1,4 +1,5 @@
-"""Russian (default) and English strings, names and number formats.
+r"""Russian (default) and English strings and names (number formats live in
+:mod:`analytics.formatting` and are re-exported here).
 
 Every text the app, the charts and the deck show goes through :func:`t`, so a
 missing translation is a test failure, not an English word on a Russian page.
@@ -6,7 +7,7 @@ missing translation is a test failure, not an English word on a Russian page.
 >>> t("role.core", "ru"), t("role.core", "en")
 ('ядро', 'core')
 >>> fmt_number(1234567.891, "ru"), fmt_number(1234567.891, "en")
-('1\u00a0234\u00a0568', '1,234,568')
+('1\u202f234\u202f568', '1,234,568')
 >>> fmt_number(0.4567, "ru", digits=2)
 '0,46'
 >>> fmt_number(float("nan"), "ru")
@@ -15,8 +16,11 @@ missing translation is a test failure, not an English word on a Russian page.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
+
+from analytics.formatting import fmt_amount, fmt_number, fmt_percent, fmt_ratio
+
+__all__ = ["fmt_amount", "fmt_number", "fmt_percent", "fmt_ratio"]
 
 LANGS = ("ru", "en")
 DEFAULT_LANG = "ru"
@@ -489,56 +493,3 @@ def unit(row: Mapping[str, object], lang: str = DEFAULT_LANG) -> str:
             return value
     value = row.get("unit")
     return str(value) if value is not None else ""
-
-
-def fmt_number(
-    value: float | None, lang: str = DEFAULT_LANG, *, digits: int | None = None
-) -> str:
-    """A number as people of ``lang`` write it (ru: ``1 234,5``; en: ``1,234.5``).
-
-    ``digits`` decimals; by default none for |value| ≥ 100, 1 below 100 and 2
-    below 10. Missing values print as an em dash.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    number = float(value)
-    if digits is None:
-        size = abs(number)
-        digits = 0 if size >= 100 else 1 if size >= 10 else 2
-    text = f"{number:,.{digits}f}"
-    if lang == "ru":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
-
-
-def fmt_ratio(value: float, lang: str = DEFAULT_LANG) -> str:
-    """A ratio as «в 2,1 раза» / «2.1×»."""
-    if value is None or math.isnan(value):
-        return "—"
-    if lang == "ru":
-        return f"в {fmt_number(value, lang, digits=1)} раза"
-    return f"{fmt_number(value, lang, digits=1)}×"
-
-
-_SCALES = {
-    "ru": ((1e9, "млрд"), (1e6, "млн"), (1e3, "тыс.")),
-    "en": ((1e9, "bn"), (1e6, "mn"), (1e3, "thousand")),
-}
-
-
-def fmt_amount(value: float | None, unit: str, lang: str = DEFAULT_LANG) -> str:
-    """A large amount with its scale word: ``2,47 млрд руб.``.
-
-    >>> fmt_amount(2_473_566_675, "руб.", "ru")
-    '2,47 млрд руб.'
-    >>> fmt_amount(2_473_566_675, "RUB", "en")
-    '2.47 bn RUB'
-    >>> fmt_amount(950, "руб.", "ru")
-    '950 руб.'
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    for size, word in _SCALES.get(lang, _SCALES["ru"]):
-        if abs(value) >= size:
-            return f"{fmt_number(value / size, lang, digits=2)} {word} {unit}".strip()
-    return f"{fmt_number(value, lang)} {unit}".strip()

@@ -71,7 +71,7 @@ def exact(value: float, lang: str = "ru") -> str:
     """A value as stored, to six significant digits, trailing zeros dropped.
 
     >>> exact(1234567.891, "ru"), exact(0.012345678, "en"), exact(52.0, "en")
-    ('1\\xa0234\\xa0568', '0.0123457', '52')
+    ('1\\u202f234\\u202f568', '0.0123457', '52')
     """
     if value is None or not math.isfinite(value):
         return "—"
