@@ -430,7 +430,8 @@ def index_table(
     # in the caption and the data, not on the chart.
     ratios = table[table["index"].str.startswith("ratio_")]
     fig = charts.estimates_with_ci(
-        table[~table["index"].str.startswith("ratio_")], title=title, footer=footer
+        table[~table["index"].str.startswith("ratio_")], title=title, footer=footer,
+        lang=lang,
     )
     theil_row = table.set_index("index").get("estimate", pd.Series()).get("theil")
     gini_row = table.set_index("index")["estimate"].get("gini")
@@ -578,6 +579,7 @@ def decomposition(
         x=YEAR,
         parts={"between": between, "within": within},
         y_title=t("index.theil", lang),
+        lang=lang,
     )
     first, last = table.iloc[0], table.iloc[-1]
     caption = t(
@@ -681,7 +683,9 @@ def compare_agglomerations(
         year,
         selection.weighted,
     )
-    fig = charts.estimates_with_ci(table, title=title, footer=footer, colour="model")
+    fig = charts.estimates_with_ci(
+        table, title=title, footer=footer, colour="model", lang=lang
+    )
     low, high = table.iloc[0], table.iloc[-1]
     caption = (
         f"Ровнее всего — {low.label} ({fmt_number(low.estimate, lang, digits=3)}), "
@@ -766,6 +770,7 @@ def sigma(
         y_title=measure_word,
         fit=fit,
         fit_label="тренд" if lang == "ru" else "trend",
+        lang=lang,
     )
     first, last = disp.iloc[0], disp.iloc[-1]
     caption = (
@@ -1519,6 +1524,7 @@ def typology_view(
         x_title=x_title,
         y_title=y_title,
         text="label",
+        lang=lang,
     )
     caption = (
         f"{len(emb)} территорий {len(set(members.loc[emb.index, 'agglomeration_id']))} агломераций в {model.n_clusters_} типах (ромбы — выбранная агломерация); "
@@ -1531,7 +1537,7 @@ def typology_view(
         key="typology_scatter",
         figure=fig,
         data=emb.reset_index()[
-            [TERRITORY_ID, "name", "agglomeration", "type", "pc1", "pc2"]
+            [TERRITORY_ID, "name", "agglomeration", "type", "cluster", "pc1", "pc2"]
         ],
         title=title,
         caption=caption,
@@ -1553,7 +1559,6 @@ def typology_view(
         else "Type profiles: mean z by indicator"
     )
     p_fig = charts.heatmap(prof.round(2), title=p_title, footer=footer_base, lang=lang)
-    p_fig.update_xaxes(tickangle=-40)
     profiles = Chart(
         key="typology_profiles",
         figure=p_fig,
@@ -1588,6 +1593,7 @@ def typology_view(
             y_title="широта" if lang == "ru" else "latitude",
             text="label",
             geo=True,
+            lang=lang,
         )
         missing = len(emb) - len(located)
         m_caption = (
@@ -1707,6 +1713,7 @@ def album_deviants(
         y_title="сокращение разрыва, σ в год"
         if lang == "ru"
         else "gap closed, σ per year",
+        lang=lang,
     )
     fig.update_layout(barmode="relative")
     best = table.iloc[0]
@@ -1790,6 +1797,7 @@ def models_comparison(store: Store, selection: Selection, indicator_id: str) -> 
         title=title,
         footer=footer,
         colour="label",
+        lang=lang,
     )
     fig.add_vline(x=100, line_dash="dot", line_color="#666")
     share = res.between_share
@@ -1905,6 +1913,7 @@ def composites(store: Store, selection: Selection) -> Chart:
         y="score",
         colour="theme",
         y_title="0–100",
+        lang=lang,
     )
     fig.update_xaxes(categoryorder="array", categoryarray=order)
     parts = []
