@@ -250,3 +250,48 @@ def excel_format(decimals: int) -> str:
     ('#,##0', '#,##0.00')
     """
     return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+
+
+def _is_year(column: object, values: pd.Series) -> bool:
+    name = str(column).casefold()
+    return ("year" in name or "год" in name or "период" in name) and bool(
+        values.dropna().between(1800, 2200).all()
+    )
+
+
+def column_formatters(df: pd.DataFrame, lang: str = "ru") -> dict:
+    r"""One formatter per numeric column of ``df`` for a table on screen:
+    numbers grouped and rounded alike within a column (:func:`series_decimals`),
+    years as written (``2023``, not ``2 023``), missing values as «—».
+
+    >>> f = column_formatters(pd.DataFrame({"год": [2023], "v": [1164082.0]}))
+    >>> f["год"](2023), f["v"](1164082.0)
+    ('2023', '1\u202f164\u202f082')
+    """
+    out = {}
+    for column in df.columns:
+        values = df[column]
+        if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(
+            values
+        ):
+            continue
+        if _is_year(column, values):
+            out[column] = lambda v: "—" if _missing(v) else str(int(v))
+            continue
+        digits = (
+            0
+            if pd.api.types.is_integer_dtype(values)
+            else series_decimals(values.to_numpy())
+        )
+        out[column] = lambda v, d=digits: fmt_number(v, lang, digits=d)
+    return out
+
+
+def styled(df: pd.DataFrame, lang: str = "ru"):
+    """``df`` as a pandas Styler showing its numbers as ``lang`` writes them
+    (the cells keep their numeric values, so a table still sorts by number);
+    text cells lose plotly markup."""
+    table = df.map(lambda v: plain_text(v) if isinstance(v, str) else v)
+    if not (table.columns.is_unique and table.index.is_unique):
+        return round_frame(table)  # a Styler needs unique labels
+    return table.style.format(column_formatters(table, lang), na_rep="—")

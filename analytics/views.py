@@ -260,7 +260,7 @@ def heatmap(store: Store, selection: Selection, theme: str) -> Chart:
         text[ind] = [f"{fmt_number(v, lang)} {metas[ind]['unit']}" for v in values[ind]]
     z.index = [labels[i] for i in z.index]
     text.index = z.index
-    z.columns = [charts.wrap(metas[i]["name"], 22) for i in keep]
+    z.columns = [metas[i]["name"] for i in keep]  # charts.heatmap wraps them
     text.columns = z.columns
     year = str(selection.year)
     theme_word = t(f"theme.{theme}", lang)

@@ -12,6 +12,7 @@ from app_pages.common import (
     page_start,
     pick_indicator,
     show_chart,
+    show_table,
 )
 
 store, language, selection = page_start("album")
@@ -59,7 +60,7 @@ indicator = pick_indicator(store, all_ids)
 try:
     chart = views.models_comparison(store, selection, indicator)
     show_chart(chart)
-    st.dataframe(chart.data, hide_index=True, width="stretch")
+    show_table(chart.data, hide_index=True)
 except views.NoData as reason:
     st.info(str(reason))
 st.caption(

@@ -232,6 +232,16 @@ def show_chart(chart: Chart, *, key: str | None = None) -> None:
     download_buttons(chart, key=key)
 
 
+def show_table(df, **options) -> None:
+    """``st.dataframe`` with numbers written as the page's language writes
+    them (decimal comma and thin-space thousands in Russian, rounded alike
+    within a column; the cells stay numbers, so columns still sort)."""
+    from analytics.formatting import styled
+
+    options.setdefault("width", "stretch")
+    st.dataframe(styled(df, lang()), **options)
+
+
 def _escape(text: str) -> str:
     """Escape Markdown control characters in text that comes from data."""
     for char in "\\`*_{}[]<>#|":

@@ -12,7 +12,7 @@ from analytics.etl.writer import StoreLockedError, previous_version, restore_pre
 from analytics.i18n import t
 from analytics.store import open_store
 from app_pages import maps_ui
-from app_pages.common import demo_banner, lang, load_store, store_path
+from app_pages.common import demo_banner, lang, load_store, show_table, store_path
 
 store = load_store()
 language = lang()
@@ -29,19 +29,19 @@ st.caption(
     if ru
     else "Each file is its own partition of the store; values are in the catalog's units."
 )
-st.dataframe(quality.source_table(store), hide_index=True, width="stretch")
+show_table(quality.source_table(store), hide_index=True)
 
 st.subheader(
     "Покрытие: число территорий со значением, по показателям и годам"
     if ru
     else "Coverage: territories with a value, by indicator and year"
 )
-st.dataframe(quality.coverage(store), width="stretch")
+show_table(quality.coverage(store))
 
 st.subheader(
     "Отклонённые и пропущенные значения" if ru else "Rejected and missing values"
 )
-st.dataframe(quality.reject_summary(store), hide_index=True, width="stretch")
+show_table(quality.reject_summary(store), hide_index=True)
 
 st.subheader("Несопоставленные территории" if ru else "Unmatched territories")
 unmatched = quality.unmatched_territories(store)
@@ -52,7 +52,7 @@ if unmatched.empty:
         else "Every territory matched the reference."
     )
 else:
-    st.dataframe(unmatched, hide_index=True, width="stretch")
+    show_table(unmatched, hide_index=True)
 
 st.subheader("Каталог показателей" if ru else "Indicator catalog")
 columns = (
@@ -81,12 +81,12 @@ columns = (
     ]
 )
 catalog = store.indicators
-st.dataframe(
+show_table(
     catalog[[c for c in columns if c in catalog]], hide_index=True, width="stretch"
 )
 
 st.subheader("Агломерации" if ru else "Agglomerations")
-st.dataframe(store.agglomerations, hide_index=True, width="stretch")
+show_table(store.agglomerations, hide_index=True)
 
 maps_ui.boundaries_section(store)
 
@@ -222,14 +222,14 @@ if staged is not None:
     staging, refused, diff = staged["staging"], staged["refused"], staged["diff"]
     if refused:
         st.markdown(f"**{tr['refused']}**")
-        st.dataframe(
+        show_table(
             pd.DataFrame(refused, columns=["file", "reason"]),
             hide_index=True,
             width="stretch",
         )
     if staging is not None:
         st.markdown(f"**{tr['files']}**")
-        st.dataframe(
+        show_table(
             uploads.file_table(staging.report, language),
             hide_index=True,
             width="stretch",
@@ -237,11 +237,11 @@ if staged is not None:
         unmatched = uploads.unmatched_table(staging.report)
         if not unmatched.empty:
             st.markdown(f"**{tr['unmatched']}**")
-            st.dataframe(unmatched, hide_index=True, width="stretch")
+            show_table(unmatched, hide_index=True)
         conflicts = uploads.conflict_table(staging.report)
         if not conflicts.empty:
             st.markdown(f"**{tr['conflicts']}**")
-            st.dataframe(conflicts, hide_index=True, width="stretch")
+            show_table(conflicts, hide_index=True)
     if diff is not None:
         st.markdown(f"**{tr['diff']}**")
         columns = st.columns(3)
@@ -258,7 +258,7 @@ if staged is not None:
         ]
         if diff.new_indicators:
             st.markdown(f"**{tr['new_indicators']}**")
-            st.dataframe(
+            show_table(
                 pd.DataFrame(
                     {
                         "indicator_id": diff.new_indicators,
@@ -273,10 +273,10 @@ if staged is not None:
             st.text(", ".join(str(y) for y in diff.new_years))
         if not diff.new_indicator_years.empty:
             st.markdown(f"**{tr['indicator_years']}**")
-            st.dataframe(diff.new_indicator_years, hide_index=True, width="stretch")
+            show_table(diff.new_indicator_years, hide_index=True)
         if len(diff.revised):
             st.markdown(f"**{tr['revised_table']}**")
-            st.dataframe(diff.revised.head(1000), hide_index=True, width="stretch")
+            show_table(diff.revised.head(1000), hide_index=True)
     loaded = staging.loaded() if staging is not None else []
     if not loaded:
         st.info(tr["nothing"])

@@ -14,6 +14,7 @@ from app_pages.common import (
     load_store,
     require_selection,
     show_chart,
+    show_table,
     view,
 )
 
@@ -62,4 +63,4 @@ if summary.composites is not None:
 st.subheader(
     "Территории агломерации" if language == "ru" else "Territories of the agglomeration"
 )
-st.dataframe(summary.members, hide_index=True, width="stretch")
+show_table(summary.members, hide_index=True)

@@ -11,6 +11,7 @@ from analytics.i18n import t
 from app_pages.common import (
     page_start,
     pick_indicator,
+    show_table,
     show_view,
 )
 
@@ -37,7 +38,7 @@ except views.NoData as reason:
     st.info(str(reason))
     st.stop()
 st.subheader(f"{labels[territory]} — {selection.year}")
-st.dataframe(card, hide_index=True, width="stretch")
+show_table(card, hide_index=True)
 st.caption(card.attrs["footer"])
 
 indicator = pick_indicator(store, members["territory_id"].tolist())

@@ -12,6 +12,7 @@ from app_pages import maps_ui
 from app_pages.common import (
     page_start,
     show_chart,
+    show_table,
     view,
 )
 
@@ -77,4 +78,4 @@ st.subheader(
     if ru
     else "Types of the selected agglomeration's territories"
 )
-st.dataframe(result.members, hide_index=True, width="stretch")
+show_table(result.members, hide_index=True)
