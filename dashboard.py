@@ -16,6 +16,7 @@ from app_pages.common import (
     init_state_from_query,
     lang,
     load_store,
+    page_style,
     sync_query_params,
     year_choices,
 )
@@ -94,6 +95,7 @@ def main() -> None:
         st.stop()
     sidebar(store)
     language = lang()
+    page_style()
     pages = [
         st.Page(
             path,

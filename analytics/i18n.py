@@ -149,6 +149,75 @@ STRINGS: dict[str, dict[str, str]] = {
     "model.none": {"ru": "нет модели", "en": "no model"},
     "model.unknown": {"ru": "модель неизвестна", "en": "model unknown"},
     "model.": {"ru": "модель неизвестна", "en": "model unknown"},
+    # territory levels and statuses (codes of the store shown in tables)
+    "level.country": {"ru": "страна", "en": "country"},
+    "level.federal_district": {"ru": "федеральный округ", "en": "federal district"},
+    "level.region": {"ru": "регион", "en": "region"},
+    "level.region_part": {"ru": "часть региона", "en": "part of a region"},
+    "level.urban_okrug": {"ru": "городской округ", "en": "urban okrug"},
+    "level.municipal_district": {
+        "ru": "муниципальный район",
+        "en": "municipal district",
+    },
+    "level.municipal_okrug": {"ru": "муниципальный округ", "en": "municipal okrug"},
+    "level.settlement": {"ru": "поселение", "en": "settlement"},
+    "status.active": {"ru": "действует", "en": "active"},
+    "status.historical": {"ru": "упразднено", "en": "abolished"},
+    "direction.1": {"ru": "больше — лучше", "en": "higher is better"},
+    "direction.-1": {"ru": "меньше — лучше", "en": "lower is better"},
+    "direction.0": {"ru": "без оценки", "en": "neutral"},
+    "upload.button": {"ru": "Выбрать файлы", "en": "Choose files"},
+    "upload.hint": {
+        "ru": "или перетащите их сюда · до {mb} МБ на файл",
+        "en": "or drop them here · up to {mb} MB a file",
+    },
+    # column names of the store's tables, as a table on screen heads them
+    "col.file_name": {"ru": "Файл", "en": "File"},
+    "col.file": {"ru": "Файл", "en": "File"},
+    "col.path": {"ru": "Путь", "en": "Path"},
+    "col.layouts": {"ru": "Макет", "en": "Layout"},
+    "col.observations": {"ru": "Значений", "en": "Values"},
+    "col.rejected": {"ru": "Отклонено", "en": "Rejected"},
+    "col.missing": {"ru": "Пропуски", "en": "Missing"},
+    "col.skipped": {"ru": "Не годовые", "en": "Not annual"},
+    "col.unmatched": {"ru": "Не сопоставлено", "en": "Unmatched"},
+    "col.published": {"ru": "Опубликовано", "en": "Published"},
+    "col.loaded_at": {"ru": "Загружено", "en": "Loaded"},
+    "col.source_id": {"ru": "Код источника", "en": "Source id"},
+    "col.size_bytes": {"ru": "Размер, байт", "en": "Size, bytes"},
+    "col.priority": {"ru": "Приоритет", "en": "Priority"},
+    "col.notes": {"ru": "Примечания", "en": "Notes"},
+    "col.kind": {"ru": "Вид", "en": "Kind"},
+    "col.reason": {"ru": "Причина", "en": "Reason"},
+    "col.cells": {"ru": "Ячеек", "en": "Cells"},
+    "col.indicator_id": {"ru": "Код показателя", "en": "Indicator id"},
+    "col.name_ru": {"ru": "Название", "en": "Name (Russian)"},
+    "col.name_en": {"ru": "Название (англ.)", "en": "Name"},
+    "col.name": {"ru": "Название", "en": "Name"},
+    "col.unit": {"ru": "Единица", "en": "Unit (Russian)"},
+    "col.unit_en": {"ru": "Единица (англ.)", "en": "Unit"},
+    "col.theme": {"ru": "Тема", "en": "Theme"},
+    "col.direction": {"ru": "Направление", "en": "Direction"},
+    "col.formula": {"ru": "Формула", "en": "Formula"},
+    "col.available": {"ru": "Есть данные", "en": "Has data"},
+    "col.in_catalog": {"ru": "В каталоге", "en": "In the catalog"},
+    "col.note_ru": {"ru": "Примечание", "en": "Note (Russian)"},
+    "col.note_en": {"ru": "Примечание (англ.)", "en": "Note"},
+    "col.source_codes": {"ru": "Коды в источнике", "en": "Source codes"},
+    "col.agglomeration_id": {"ru": "Код агломерации", "en": "Agglomeration id"},
+    "col.region_id": {"ru": "Регион", "en": "Region"},
+    "col.management_model": {"ru": "Модель управления", "en": "Management model"},
+    "col.management_model_source": {
+        "ru": "Основание (модель управления)",
+        "en": "Basis (management model)",
+    },
+    "col.territory_id": {"ru": "Код территории", "en": "Territory id"},
+    "col.oktmo": {"ru": "ОКТМО", "en": "OKTMO"},
+    "col.year": {"ru": "Год", "en": "Year"},
+    "col.value": {"ru": "Значение", "en": "Value"},
+    "col.level": {"ru": "Уровень", "en": "Level"},
+    "col.role": {"ru": "Роль", "en": "Role"},
+    "col.status": {"ru": "Статус", "en": "Status"},
     # indices
     "index.gini": {"ru": "Джини", "en": "Gini"},
     "index.theil": {"ru": "Тейл T", "en": "Theil T"},
@@ -447,13 +516,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "caption.gap_narrowed": {"ru": "разрыв сократился", "en": "the gap narrowed"},
     "caption.gap_widened": {"ru": "разрыв вырос", "en": "the gap widened"},
     "sentence.gap": {
-        "ru": "{name}: «{indicator}» — {value} {unit} при медиане {median}; ",
-        "en": "{name}: «{indicator}» is {value} {unit} against the median {median}; ",
+        "ru": "{name}: «{indicator}» — {value}\u00a0{unit} при медиане {median}; ",
+        "en": "{name}: «{indicator}» is {value}\u00a0{unit} "
+        "against the median {median}; ",
     },
-    "sentence.short": {"ru": "не хватает {gap} {unit}", "en": "{gap} {unit} short"},
+    "sentence.short": {
+        "ru": "не хватает {gap}\u00a0{unit}",
+        "en": "{gap}\u00a0{unit} short",
+    },
     "sentence.above": {
-        "ru": "выше медианы на {gap} {unit}",
-        "en": "{gap} {unit} above it",
+        "ru": "выше медианы на {gap}\u00a0{unit}",
+        "en": "{gap}\u00a0{unit} above it",
     },
     "sentence.total": {"ru": " (всего {amount})", "en": " ({amount} in total)"},
 }
@@ -493,3 +566,45 @@ def unit(row: Mapping[str, object], lang: str = DEFAULT_LANG) -> str:
             return value
     value = row.get("unit")
     return str(value) if value is not None else ""
+
+
+#: Columns holding codes of the store, and the prefix of their words here.
+_CODE_COLUMNS = {
+    "theme": "theme.",
+    "role": "role.",
+    "management_model": "model.",
+    "level": "level.",
+    "status": "status.",
+    "direction": "direction.",
+}
+
+
+def localize_table(df, lang: str = DEFAULT_LANG):
+    """``df`` (a table of the store) as a reader of ``lang`` should see it:
+    known column names in words (``file_name`` → «Файл»), codes in words
+    (``council`` → «совет агломерации», ``finance`` → «финансы»). Unknown
+    columns and codes stay as they are; ``df`` is not changed.
+
+    >>> import pandas as pd
+    >>> localize_table(pd.DataFrame({"theme": ["finance"], "x": [1]})).to_dict("list")
+    {'Тема': ['финансы'], 'x': [1]}
+    """
+    out = df.copy()
+    for column, prefix in _CODE_COLUMNS.items():
+        if column in out.columns:
+
+            def word(code: object, prefix: str = prefix) -> object:
+                if code is None or (isinstance(code, float) and code != code):
+                    return code
+                key = prefix + (
+                    str(int(code)) if isinstance(code, int | float) else str(code)
+                )
+                return t(key, lang) if key in STRINGS else code
+
+            out[column] = out[column].map(word)
+    renames = {
+        c: t(f"col.{c}", lang)
+        for c in out.columns
+        if isinstance(c, str) and f"col.{c}" in STRINGS
+    }
+    return out.rename(columns=renames)

@@ -235,11 +235,39 @@ def show_chart(chart: Chart, *, key: str | None = None) -> None:
 def show_table(df, **options) -> None:
     """``st.dataframe`` with numbers written as the page's language writes
     them (decimal comma and thin-space thousands in Russian, rounded alike
-    within a column; the cells stay numbers, so columns still sort)."""
+    within a column; the cells stay numbers, so columns still sort), and the
+    store's column names and codes in words."""
     from analytics.formatting import styled
+    from analytics.i18n import localize_table
 
     options.setdefault("width", "stretch")
-    st.dataframe(styled(df, lang()), **options)
+    language = lang()
+    st.dataframe(styled(localize_table(df, language), language), **options)
+
+
+def page_style() -> None:
+    """CSS for what Streamlit writes in English whatever the page's language
+    (the file uploader's «Upload» and «200MB per file») and for metric labels
+    that Streamlit cuts with «…»."""
+    from analytics.etl.uploads import max_upload_bytes
+
+    language = lang()
+    button = t("upload.button", language).replace('"', "")
+    hint = t("upload.hint", language, mb=max_upload_bytes() >> 20).replace('"', "")
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    st.html(
+        "<style>"
+        f'{zone} button [data-testid="stMarkdownContainer"] p {{font-size: 0}}'
+        f'{zone} button [data-testid="stMarkdownContainer"] p::after'
+        f'{{content: "{button}"; font-size: 0.875rem}}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] span {font-size: 0}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] span::after'
+        f'{{content: "{hint}"; font-size: 0.875rem}}'
+        '[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *'
+        "{white-space: normal !important; overflow: visible !important;"
+        "text-overflow: clip !important}"
+        "</style>"
+    )
 
 
 def _escape(text: str) -> str:
