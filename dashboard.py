@@ -19,6 +19,7 @@ from app_pages.common import (
     page_style,
     sync_query_params,
     year_choices,
+    year_label,
 )
 
 # A local favicon: without one Streamlit turns the page's material icon into
@@ -77,7 +78,12 @@ def sidebar(store) -> None:
         return
     if st.session_state.get("year") not in years:
         st.session_state["year"] = default or years[-1]
-    st.sidebar.selectbox(t("sidebar.year", language), years[::-1], key="year")
+    st.sidebar.selectbox(
+        t("sidebar.year", language),
+        years[::-1],
+        key="year",
+        format_func=year_label(st.session_state["agg"]),
+    )
     st.session_state.setdefault("weighted", True)
     st.sidebar.toggle(
         t("sidebar.weighted", language),

@@ -166,6 +166,25 @@ STRINGS: dict[str, dict[str, str]] = {
     "direction.1": {"ru": "больше — лучше", "en": "higher is better"},
     "direction.-1": {"ru": "меньше — лучше", "en": "lower is better"},
     "direction.0": {"ru": "без оценки", "en": "neutral"},
+    "coverage.of": {
+        "ru": "{covered} из {total} территорий",
+        "en": "{covered} of {total} territories",
+    },
+    "coverage.year": {
+        "ru": "{year} · {covered} из {total}",
+        "en": "{year} · {covered} of {total}",
+    },
+    "coverage.short": {"ru": "{covered} из {total}", "en": "{covered} of {total}"},
+    "coverage.too_few": {
+        "ru": "Значения есть только у {covered} из {total} территорий — меньше "
+        "половины: медиана и разрывы по агломерации не считаются.",
+        "en": "Only {covered} of {total} territories have a value, fewer than "
+        "half: the agglomeration's median and gaps are not computed.",
+    },
+    "coverage.partial_note": {
+        "ru": "по {covered} из {total} территорий",
+        "en": "from {covered} of {total} territories",
+    },
     "upload.button": {"ru": "Выбрать файлы", "en": "Choose files"},
     "upload.hint": {
         "ru": "или перетащите их сюда · до {mb} МБ на файл",

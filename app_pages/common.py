@@ -133,11 +133,38 @@ def indicator_picker(
     if st.session_state.get(key) not in options:
         st.session_state[key] = options[0]
 
+    selection = current_selection()
+    found = {}
+    if selection is not None and selection.year is not None:
+        found = _indicator_coverage(
+            str(store_path()),
+            store.version,
+            selection.agglomeration_id,
+            int(selection.year),
+            tuple(options),
+        )
+
     def label_of(indicator_id: str) -> str:
         info = sel_.indicator_info(store, indicator_id)
-        return f"{name_of(info, language)} ({unit_of(info, language)})"
+        text = f"{name_of(info, language)} ({unit_of(info, language)})"
+        cov = found.get(indicator_id)
+        if cov is not None and cov.partial:
+            short = t("coverage.short", language, covered=cov.covered, total=cov.total)
+            text += f" · {short}"
+        return text
 
     return st.selectbox(label, options, key=key, format_func=label_of)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _indicator_coverage(
+    path: str, version: str, agglomeration_id: str, year: int, options: tuple
+) -> dict:
+    from analytics import coverage
+
+    store = load_store()
+    ids = sel_.members(store, agglomeration_id)["territory_id"].tolist()
+    return coverage.indicator_coverage(store, ids, list(options), year)
 
 
 def _export_module():
@@ -438,6 +465,26 @@ def warm_up(*, wait_for_first_page: float = 0.0) -> None:
             views.typology_model(store, year)  # the page's defaults
         except views.NoData:
             continue
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _year_coverage(path: str, version: str, agglomeration_id: str) -> dict:
+    from analytics import coverage
+
+    store = load_store()
+    ids = sel_.members(store, agglomeration_id)["territory_id"].tolist()
+    return coverage.year_coverage(store, ids)
+
+
+def year_label(agglomeration_id: str):
+    """``format_func`` of the year selector: a partial year says how many
+    territories it covers («2024 · 5 из 17»)."""
+    from analytics import coverage
+
+    store = load_store()
+    found = _year_coverage(str(store_path()), store.version, agglomeration_id)
+    language = lang()
+    return lambda year: coverage.year_label(year, found.get(int(year)), language)
 
 
 def year_choices(agglomeration_id: str) -> tuple[list[int], int | None]:
