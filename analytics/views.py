@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from analytics import charts, composite, convergence, gaps, indices
+from analytics import charts, composite, convergence, coverage, gaps, indices
 from analytics import selection as sel_
 from analytics.chart_model import Chart, footer_line
 from analytics.i18n import fmt_amount, fmt_number, fmt_ratio, t
@@ -155,7 +155,9 @@ def ranking(store: Store, selection: Selection, indicator_id: str) -> Chart:
     data = _year_panel(store, selection, indicator_id)
     ascending = meta["direction"] < 0
     data = data.sort_values(VALUE, ascending=ascending, kind="stable")
-    median = float(data[VALUE].median())
+    cover = coverage.Coverage(len(data), len(_member_ids(store, selection)))
+    # a median of a few territories is not the agglomeration's median
+    median = float(data[VALUE].median()) if cover.enough else math.nan
     year = str(selection.year)
     footer, source = _footer(
         store,
@@ -185,6 +187,13 @@ def ranking(store: Store, selection: Selection, indicator_id: str) -> Chart:
         worst_value=fmt_number(worst[VALUE], lang),
         ratio=fmt_ratio(ratio, lang),
     )
+    if not cover.enough:
+        caption = t(
+            "coverage.too_few", lang, covered=cover.covered, total=cover.total
+        )
+    elif cover.partial:
+        note = t("coverage.partial_note", lang, covered=cover.covered, total=cover.total)
+        caption = f"{caption.rstrip('.')} ({note})."
     table = pd.DataFrame(
         {
             t("label.territory", lang): data["name"].to_numpy(),
