@@ -173,15 +173,14 @@ def localize_figure(fig, lang: str = "ru") -> None:
     for name in layout:
         if name.startswith(("xaxis", "yaxis")):
             axis = layout[name]
+            # plotly groups numbers of five digits and more by itself;
+            # separatethousands would write the year 2010 as «2 010»
             if axis.exponentformat is None:
                 axis.exponentformat = "none"
-            if axis.separatethousands is None:
-                axis.separatethousands = True
     for trace in fig.data:
         colorbar = getattr(trace, "colorbar", None)
         if colorbar is not None and colorbar.exponentformat is None:
             colorbar.exponentformat = "none"
-            colorbar.separatethousands = True
 
 
 # ------------------------------------------------------------- plain text

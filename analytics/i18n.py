@@ -185,6 +185,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "по {covered} из {total} территорий",
         "en": "from {covered} of {total} territories",
     },
+    "profile_gaps.title": {
+        "ru": "{name}: «{indicator}» к ориентирам",
+        "en": "{name}: «{indicator}» against the benchmarks",
+    },
+    "profile_gaps.unit": {
+        "ru": "доля ориентира (1 — на уровне)",
+        "en": "share of the benchmark (1 = level with it)",
+    },
+    "profile_gaps.benchmark": {"ru": "Ориентир", "en": "Benchmark"},
+    "profile_gaps.lead_grew": {"ru": "опережение выросло", "en": "the lead grew"},
+    "profile_gaps.lead_shrank": {
+        "ru": "опережение сократилось",
+        "en": "the lead shrank",
+    },
+    "profile_gaps.part": {
+        "ru": "до {benchmark}: {start} → {end} ({y0}–{y1}), {trend}",
+        "en": "to {benchmark}: {start} → {end} ({y0}–{y1}), {trend}",
+    },
     "upload.button": {"ru": "Выбрать файлы", "en": "Choose files"},
     "upload.hint": {
         "ru": "или перетащите их сюда · до {mb} МБ на файл",

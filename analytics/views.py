@@ -1076,6 +1076,92 @@ def profile_trend(
     )
 
 
+def profile_gaps(
+    store: Store, selection: Selection, territory_id: str, indicator_id: str
+) -> Chart:
+    """The territory's value as a share of each benchmark (core, median, best
+    quartile, weighted mean, region, country) over the years, and whether each
+    gap is closing: the ratio moving towards 1 between the first and the last
+    year (a ratio, not roubles, so that inflation does not read as a gap)."""
+    lang = selection.lang
+    meta = _meta(store, indicator_id, lang)
+    agg = selection.agglomeration_id
+    try:
+        every_year = _every_year(
+            store, gaps.benchmark_gaps, agg, indicator_id, benchmarks=PROFILE_BENCHMARKS
+        )
+    except ValueError as error:
+        raise NoData(
+            t("empty.indicator", lang, indicator=meta["name"], year="—")
+        ) from error
+    own = every_year[
+        (every_year[TERRITORY_ID] == territory_id) & every_year["gap_ratio"].notna()
+    ]
+    if own.empty:
+        raise NoData(t("empty.indicator", lang, indicator=meta["name"], year="—"))
+    members = sel_.members(store, agg).set_index(TERRITORY_ID)
+    label = _tname(members.loc[territory_id], lang)
+    words = {b: BENCHMARK_WORDS[b][lang != "ru"] for b in PROFILE_BENCHMARKS}
+    table = pd.DataFrame(
+        {
+            YEAR: own[YEAR].astype(int).to_numpy(),
+            "value": own["gap_ratio"].to_numpy(float),
+            "series": own["benchmark"].map(words).to_numpy(),
+        }
+    ).sort_values([YEAR, "series"], kind="stable")
+    period = f"{int(table[YEAR].min())}–{int(table[YEAR].max())}"
+    title = t("profile_gaps.title", lang, name=label, indicator=meta["name"])
+    unit = t("profile_gaps.unit", lang)
+    footer, source = _footer(
+        store, selection, {**meta, "unit": unit},
+        _sources_for(store, [indicator_id], _member_ids(store, selection)),
+        period, None,
+    )  # fmt: skip
+    fig = charts.series_lines(table, title=title, footer=footer, unit=unit, lang=lang)
+    fig.add_hline(y=1.0, line={"color": "#333", "width": 1})
+    parts = []
+    for bench in PROFILE_BENCHMARKS:
+        rows = own[own["benchmark"] == bench].sort_values(YEAR)
+        if len(rows) < 2:
+            continue
+        first, last = rows.iloc[0], rows.iloc[-1]
+        nearer = abs(math.log(last["gap_ratio"])) < abs(math.log(first["gap_ratio"]))
+        if last["gap_abs"] > 0:  # behind: is the gap closing?
+            trend = "caption.gap_narrowed" if nearer else "caption.gap_widened"
+        else:  # level or ahead: is the lead growing?
+            trend = "profile_gaps.lead_shrank" if nearer else "profile_gaps.lead_grew"
+        parts.append(
+            t(
+                "profile_gaps.part",
+                lang,
+                benchmark=words[bench],
+                start=fmt_number(first["gap_ratio"], lang, digits=2),
+                end=fmt_number(last["gap_ratio"], lang, digits=2),
+                y0=int(first[YEAR]),
+                y1=int(last[YEAR]),
+                trend=t(trend, lang),
+            )
+        )
+    caption = "; ".join(parts) + "." if parts else ""
+    data = table.rename(
+        columns={
+            YEAR: t("label.year", lang),
+            "value": unit,
+            "series": t("profile_gaps.benchmark", lang),
+        }
+    )
+    return Chart(
+        key=f"profile_gaps_{territory_id}_{indicator_id}",
+        figure=fig,
+        data=data,
+        title=title,
+        caption=caption,
+        unit=unit,
+        year=period,
+        source=source,
+    )
+
+
 # ----------------------------------------------------------------- gaps
 
 BENCHMARK_WORDS = {
@@ -1089,6 +1175,12 @@ BENCHMARK_WORDS = {
     "region": ("уровня региона", "the regional level"),
     "country": ("уровня России", "the national level"),
 }
+
+
+#: The benchmarks a territory's profile follows over the years.
+PROFILE_BENCHMARKS = (
+    "core", "median", "best_quartile", "weighted_mean", "region", "country"
+)
 
 
 def _gap_unit(unit: str, lang: str) -> str:

@@ -43,3 +43,4 @@ st.caption(card.attrs["footer"])
 
 indicator = pick_indicator(store, members["territory_id"].tolist())
 show_view(views.profile_trend, selection, territory, indicator)
+show_view(views.profile_gaps, selection, territory, indicator)
