@@ -203,6 +203,30 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "до {benchmark}: {start} → {end} ({y0}–{y1}), {trend}",
         "en": "to {benchmark}: {start} → {end} ({y0}–{y1}), {trend}",
     },
+    "template.download": {
+        "ru": "Шаблон таблицы (CSV)",
+        "en": "Table template (CSV)",
+    },
+    "template.file": {"ru": "шаблон_данных.csv", "en": "data_template.csv"},
+    "template.help": {
+        "ru": "Одно значение в строке: территория (код ОКТМО или название), год, "
+        "показатель (код каталога или своё название), значение, единица. "
+        "Разделитель «;», десятичная запятая.",
+        "en": "One value a row: territory (OKTMO code or name), year, indicator "
+        "(catalog id or your own name), value, unit. Comma-separated, decimal "
+        "point.",
+    },
+    "template.example": {
+        "ru": "Пример заполненного файла",
+        "en": "Example of a filled file",
+    },
+    "template.example_file": {"ru": "пример_данных.csv", "en": "data_example.csv"},
+    "template.example_help": {
+        "ru": "Несколько настоящих строк из хранилища в этом формате: "
+        "загрузите их обратно — значения совпадут.",
+        "en": "A few real rows of the store in this layout: upload them back and "
+        "the values match.",
+    },
     "upload.button": {"ru": "Выбрать файлы", "en": "Choose files"},
     "upload.hint": {
         "ru": "или перетащите их сюда · до {mb} МБ на файл",

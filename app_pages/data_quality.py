@@ -7,12 +7,20 @@ import pandas as pd
 import streamlit as st
 
 from analytics import quality
-from analytics.etl import uploads
+from analytics import selection as sel_
+from analytics.etl import template, uploads
 from analytics.etl.writer import StoreLockedError, previous_version, restore_previous
 from analytics.i18n import t
 from analytics.store import open_store
 from app_pages import maps_ui
-from app_pages.common import demo_banner, lang, load_store, show_table, store_path
+from app_pages.common import (
+    current_selection,
+    demo_banner,
+    lang,
+    load_store,
+    show_table,
+    store_path,
+)
 
 store = load_store()
 language = lang()
@@ -185,6 +193,34 @@ st.caption(
 message = st.session_state.pop("upload_message", None)
 if message:
     st.success(message)
+_selected = current_selection()
+_template_columns = st.columns(2)
+_template_columns[0].download_button(
+    t("template.download", language),
+    data=lambda: template.tidy_template(language),
+    file_name=t("template.file", language),
+    mime="text/csv",
+    key="tidy_template",
+    on_click="ignore",
+    icon=":material/description:",
+    help=t("template.help", language),
+)
+_template_columns[1].download_button(
+    t("template.example", language),
+    data=lambda: template.tidy_example(
+        store,
+        sel_.members(store, _selected.agglomeration_id)["territory_id"].tolist()
+        if _selected is not None
+        else store.territories["territory_id"].tolist(),
+        lang=language,
+    ),
+    file_name=t("template.example_file", language),
+    mime="text/csv",
+    key="tidy_example",
+    on_click="ignore",
+    icon=":material/table:",
+    help=t("template.example_help", language),
+)
 picked = st.file_uploader(
     tr["pick"],
     type=["xlsx", "xls", "csv"],

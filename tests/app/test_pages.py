@@ -163,7 +163,7 @@ def test_album_lists_deviants_and_models(app):
     assert any("сокращал разрыв" in title for title in titles)
     assert any("Модели управления" in title for title in titles)
     models = at.dataframe[0].value
-    assert {"council", "project"} <= set(models["модель"])
+    assert {"совет агломерации", "проект агломерации"} <= set(models["модель"])
 
 
 def test_click_hint_only_under_charts_of_territories(app):
