@@ -290,8 +290,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "index.hoover": {"ru": "Гувер", "en": "Hoover"},
     "index.ratio_max_min": {"ru": "Макс/мин", "en": "Max/min"},
     "index.ratio_p90_p10": {"ru": "P90/P10", "en": "P90/P10"},
-    "weighted.true": {"ru": "взвешено по населению", "en": "population-weighted"},
-    "weighted.false": {"ru": "без взвешивания", "en": "unweighted"},
+    # the title slide's statement: it is about the inequality indices only
+    # (medians, z-scores and composites are never population-weighted)
+    "weighted.true": {
+        "ru": "индексы неравенства взвешены по населению",
+        "en": "inequality indices population-weighted",
+    },
+    "weighted.false": {
+        "ru": "индексы неравенства без взвешивания",
+        "en": "inequality indices unweighted",
+    },
     # generic labels
     "label.territory": {"ru": "Территория", "en": "Territory"},
     "hint.click_profile": {

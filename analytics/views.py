@@ -311,7 +311,7 @@ def heatmap(store: Store, selection: Selection, theme: str) -> Chart:
         unit="z",
         year=year,
         source=source,
-        weighted=False,
+        weighted=None,  # z-scores: no population weighting to state
     )
 
 
@@ -1342,7 +1342,8 @@ def gap_to_benchmark(
         unit=meta["unit"],
         year=year,
         source=source,
-        weighted=benchmark == "weighted_mean",
+        # only the weighted mean is weighted; a median or the core is neither
+        weighted=True if benchmark == "weighted_mean" else None,
     )
 
 
@@ -2061,6 +2062,6 @@ def composites(store: Store, selection: Selection) -> Chart:
         unit="0–100",
         year=year,
         source=source,
-        weighted=False,
+        weighted=None,
         notes="\n".join(notes),
     )
