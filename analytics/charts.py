@@ -198,6 +198,7 @@ def _layout(
     )
     if footer:
         fig.add_annotation(
+            name="footer",  # export drops it on a slide, which has its own
             text=wrap(footer, 80),
             xref="paper",
             yref="paper",

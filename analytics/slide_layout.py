@@ -308,3 +308,57 @@ def title_slide(
             source_pt, False,
         )  # fmt: skip
     return TitleSlideLayout(title_box, sub, src)
+
+
+def deck_problems(data: bytes) -> list[str]:
+    """What is wrong with the layout of a PPTX deck, by measurement: shapes
+    that overlap or leave the slide, text lines wider than their box, text
+    taller than its box. An empty list for a clean deck.
+
+    Each paragraph of a text box is one line as this module wrote it; its
+    width is measured with the run's size and weight, its height with the
+    paragraph's line pitch.
+    """
+    import io
+
+    from pptx import Presentation
+
+    emu = 914400
+    prs = Presentation(io.BytesIO(data))
+    width, height = prs.slide_width / emu, prs.slide_height / emu
+    problems: list[str] = []
+    for number, slide in enumerate(prs.slides, start=1):
+        boxes = []
+        for shape in slide.shapes:
+            box = Box(
+                shape.left / emu, shape.top / emu, shape.width / emu, shape.height / emu
+            )
+            name = f"слайд {number}, «{shape.name}»"
+            if box.left < -1e-6 or box.top < -1e-6 or box.right > width + 1e-6 or (
+                box.bottom > height + 1e-6
+            ):
+                problems.append(f"{name}: выходит за слайд")
+            for other_name, other in boxes:
+                if box.overlaps(other):
+                    problems.append(f"{name} перекрывает «{other_name}»")
+            boxes.append((shape.name, box))
+            if not shape.has_text_frame or not shape.text_frame.text.strip():
+                continue
+            total = 0.0
+            for paragraph in shape.text_frame.paragraphs:
+                runs = paragraph.runs
+                if not runs or runs[0].font.size is None:
+                    problems.append(f"{name}: нет размера шрифта")
+                    continue
+                size = runs[0].font.size.pt
+                bold = bool(runs[0].font.bold)
+                line = "".join(run.text for run in runs)
+                if text_width(line, size, bold=bold) > box.width + 1e-6:
+                    problems.append(f"{name}: строка шире рамки: «{line[:40]}…»")
+                pitch = paragraph.line_spacing
+                total += pitch.pt / 72 if hasattr(pitch, "pt") else size * 1.2 / 72
+            if total > box.height + 1e-6:
+                problems.append(
+                    f"{name}: текст выше рамки ({total:.2f} > {box.height:.2f} in)"
+                )
+    return problems
