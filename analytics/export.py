@@ -855,19 +855,26 @@ def _write_box(
     *,
     color: tuple[int, int, int] | None = None,
     align: str = "left",
+    shape: Any = None,
 ) -> Any:
     """A text box at ``box`` (a :class:`analytics.slide_layout.TextBox`) with
     its measured lines, font, size and line pitch; no insets, no autofit, so
-    that PowerPoint and LibreOffice draw what was measured."""
+    that PowerPoint and LibreOffice draw what was measured. ``shape``: a
+    placeholder to use instead of a new box (the slide's title, which
+    outlines and screen readers read)."""
     from pptx.dml.color import RGBColor
     from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
     from pptx.util import Inches, Pt
 
     from analytics.slide_layout import FONT_NAME, LINE_HEIGHT
 
-    shape = slide.shapes.add_textbox(
-        Inches(box.left), Inches(box.top), Inches(box.width), Inches(box.height)
-    )
+    if shape is None:
+        shape = slide.shapes.add_textbox(
+            Inches(box.left), Inches(box.top), Inches(box.width), Inches(box.height)
+        )
+    else:
+        shape.left, shape.top = Inches(box.left), Inches(box.top)
+        shape.width, shape.height = Inches(box.width), Inches(box.height)
     frame = shape.text_frame
     frame.word_wrap = True
     frame.auto_size = MSO_AUTO_SIZE.NONE
@@ -940,14 +947,14 @@ def build_deck(
     prs.slide_width = Emu(round(SLIDE_WIDTH_IN * 914400))
     prs.slide_height = Emu(round(SLIDE_HEIGHT_IN * 914400))
     grey = (0x59, 0x59, 0x59)
-    blank = prs.slide_layouts[6]
+    title_only = prs.slide_layouts[5]
 
     label = "Источник данных" if lang == "ru" else "Data source"
     first = slide_layout.title_slide(
         plain_text(title), plain_text(subtitle), f"{label}: {source}" if source else ""
     )
-    slide = prs.slides.add_slide(blank)
-    _write_box(slide, first.title, align="center")
+    slide = prs.slides.add_slide(title_only)
+    _write_box(slide, first.title, align="center", shape=slide.shapes.title)
     if first.subtitle is not None:
         _write_box(slide, first.subtitle, color=grey, align="center")
     if first.source is not None:
@@ -955,15 +962,18 @@ def build_deck(
 
     px_w = SLIDE_PICTURE_WIDTH_PX
     for done, chart in enumerate(charts, start=1):
-        slide = prs.slides.add_slide(blank)
+        slide = prs.slides.add_slide(title_only)
         layout = slide_layout.chart_slide(
             chart.title, chart.caption, plain_text(chart.footer(lang))
         )
-        _write_box(slide, layout.title)
+        _write_box(slide, layout.title, shape=slide.shapes.title)
         if layout.caption is not None:
             _write_box(slide, layout.caption)
         pic = layout.picture
-        spec = pptx_native.native_spec(chart.figure) if native else None
+        try:
+            spec = pptx_native.native_spec(chart.figure) if native else None
+        except (TypeError, ValueError, KeyError):  # an unforeseen figure:
+            spec = None  # a picture of it is still right
         if spec is not None:
             pptx_native.add_native_chart(slide, spec, pic)
         else:

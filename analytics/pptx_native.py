@@ -53,6 +53,8 @@ def _title(axis) -> str:
 
 def _colour(marker) -> tuple[str | None, list | None]:
     colour = getattr(marker, "color", None) if marker is not None else None
+    if isinstance(colour, dict):
+        colour = _values(colour)
     if isinstance(colour, str):
         return colour, None
     if colour is not None and len(colour) and all(isinstance(c, str) for c in colour):
@@ -60,9 +62,28 @@ def _colour(marker) -> tuple[str | None, list | None]:
     return None, None
 
 
+def _values(values) -> list:
+    """A trace's x or y as a list, also when plotly keeps it as a typed array
+    (``{"dtype": "f8", "bdata": "..."}``, how figures built from numpy arrays
+    come back from a dict)."""
+    if values is None:
+        return []
+    if isinstance(values, dict) and "bdata" in values:
+        import base64
+
+        array = np.frombuffer(
+            base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"])
+        )
+        if "shape" in values:
+            shape = values["shape"]
+            dims = [int(d) for d in str(shape).split(",")] if shape else [-1]
+            array = array.reshape(dims)
+        return array.tolist()
+    return list(values)
+
+
 def _useful(trace) -> bool:
-    xs = [] if trace.x is None else list(trace.x)
-    ys = [] if trace.y is None else list(trace.y)
+    xs, ys = _values(trace.x), _values(trace.y)
     return any(v is not None for v in xs) or any(v is not None for v in ys)
 
 
@@ -93,7 +114,7 @@ def _bars(fig: go.Figure, traces: list) -> NativeSpec:
     order = list(cat_axis.categoryarray) if cat_axis.categoryarray else []
     seen = list(order)
     for tr in traces:
-        for c in tr.y if horizontal else tr.x:
+        for c in _values(tr.y if horizontal else tr.x):
             if c not in seen:
                 seen.append(c)
     categories = [str(c) for c in seen]
@@ -102,8 +123,8 @@ def _bars(fig: go.Figure, traces: list) -> NativeSpec:
     filled = np.zeros(len(categories), dtype=int)
     all_values: list[float] = []
     for tr in traces:
-        cats = tr.y if horizontal else tr.x
-        vals = tr.x if horizontal else tr.y
+        cats = _values(tr.y if horizontal else tr.x)
+        vals = _values(tr.x if horizontal else tr.y)
         values: list = [None] * len(categories)
         colour, colours = _colour(tr.marker)
         per_point: list | None = [None] * len(categories) if colours else None
@@ -165,17 +186,18 @@ def _is_year_like(values: list) -> bool:
 
 def _scatters(fig: go.Figure, traces: list) -> NativeSpec:
     layout = fig.layout
-    xs = [list(tr.x) for tr in traces]
+    xs = [_values(tr.x) for tr in traces]
+    ys = [_values(tr.y) for tr in traces]
     lines = all("lines" in (tr.mode or "lines") for tr in traces)
-    all_y = [float(v) for tr in traces for v in tr.y if v is not None]
+    all_y = [float(v) for y in ys for v in y if v is not None]
     fmt = excel_format(series_decimals(all_y))
     if lines and all(_is_year_like(x) for x in xs):
         categories = sorted({int(v) for x in xs for v in x if v is not None})
         series = []
-        for tr in traces:
+        for tr, x, y in zip(traces, xs, ys, strict=True):
             by_x = {
                 int(a): (None if b is None else float(b))
-                for a, b in zip(tr.x, tr.y, strict=True)
+                for a, b in zip(x, y, strict=True)
                 if a is not None
             }
             colour = tr.line.color if tr.line is not None else None
@@ -198,10 +220,10 @@ def _scatters(fig: go.Figure, traces: list) -> NativeSpec:
             number_format=fmt,
         )
     series = []
-    for tr in traces:
+    for tr, x, y in zip(traces, xs, ys, strict=True):
         pairs = [
             (float(a), float(b))
-            for a, b in zip(tr.x, tr.y, strict=True)
+            for a, b in zip(x, y, strict=True)
             if a is not None and b is not None
         ]
         if not pairs:

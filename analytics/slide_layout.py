@@ -104,7 +104,9 @@ def wrap_lines(
     lines: list[str] = []
     for paragraph in str(text).split("\n"):
         current = ""
-        for word in paragraph.split():
+        # break at ordinary spaces only: the narrow no-break space inside
+        # «36 976» and the no-break space before a unit hold
+        for word in (w for w in paragraph.split(" ") if w):
             candidate = f"{current} {word}" if current else word
             if text_width(candidate, size, bold=bold) <= room:
                 current = candidate
