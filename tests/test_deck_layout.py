@@ -93,9 +93,9 @@ def _png(width: int = 8, height: int = 4) -> bytes:
 @pytest.fixture
 def no_browser(monkeypatch):
     """Pictures are not what this file tests: a blank PNG stands for each."""
-    monkeypatch.setattr(export, "_render", lambda spec, opts, timeout: _png())
+    monkeypatch.setattr(export.images, "_render", lambda spec, opts, timeout: _png())
     monkeypatch.setattr(
-        export, "export_status", lambda: export.ExportStatus(True, "", "")
+        export.images, "export_status", lambda: export.ExportStatus(True, "", "")
     )
 
 

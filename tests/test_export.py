@@ -307,7 +307,7 @@ def test_deck_pictures_have_the_boxes_proportions_and_no_second_footer(renderer)
     assert len(pictures) == 1
     w, h = _png_size(pictures[0].image.blob)
     assert w / h == pytest.approx(pictures[0].width / pictures[0].height, rel=0.01)
-    spec = export._figure_dict(heat.figure, slide=True)
+    spec = export.images._figure_dict(heat.figure, slide=True)
     assert not [a for a in spec["layout"].get("annotations", []) if "тест" in a["text"]]
 
 
@@ -453,7 +453,7 @@ def test_safe_filename_is_length_limited():
 
 
 def test_without_a_browser_export_says_how_to_enable_it(monkeypatch, charts):
-    monkeypatch.setattr(export, "find_browser", lambda: None)
+    monkeypatch.setattr(export.images, "find_browser", lambda: None)
     status = export_status()
     assert not status.available
     assert "apt-get install chromium" in status.message_ru
@@ -501,13 +501,13 @@ def test_a_render_error_becomes_a_message_for_the_ui(monkeypatch, renderer, char
     def broken(self, spec, opts, timeout):
         raise ValueError("plotly.js said no")
 
-    running = export._renderer
+    running = export.images._renderer
     monkeypatch.setattr(export._Renderer, "render", broken)
     with pytest.raises(ExportError) as info:
         figure_bytes(charts[0].figure)
     assert "plotly.js said no" in info.value.message_ru
     assert isinstance(info.value.__cause__, ValueError)
-    assert export._renderer is running  # a live browser is kept
+    assert export.images._renderer is running  # a live browser is kept
 
 
 @needs_chromium
@@ -532,7 +532,7 @@ def test_a_browser_that_does_not_start_makes_export_unavailable_not_hang(
     monkeypatch, charts
 ):
     export.shutdown_renderer()
-    monkeypatch.setattr(export, "find_browser", lambda: "/bin/false")
+    monkeypatch.setattr(export.images, "find_browser", lambda: "/bin/false")
     started = time.monotonic()
     with pytest.raises(ExportUnavailable):
         figure_bytes(charts[0].figure, timeout=5)
