@@ -214,9 +214,10 @@ def has_markup(text: object) -> bool:
 # ------------------------------------------------------------------ tables
 
 
-def round_frame(df: pd.DataFrame) -> pd.DataFrame:
+def round_frame(df: pd.DataFrame, *, extra: int = 0) -> pd.DataFrame:
     """``df`` with each float column rounded to :func:`series_decimals` of
-    its values (no ``39659.1501`` or 15-digit floats in a table or export);
+    its values plus ``extra`` (no ``39659.1501`` or 15-digit floats in a
+    table or export; files keep ``extra=2`` more digits than the screen);
     integers and text untouched; a new frame, ``df`` is not changed.
     Text columns lose plotly markup (:func:`plain_text`).
 
@@ -229,7 +230,7 @@ def round_frame(df: pd.DataFrame) -> pd.DataFrame:
     for column in df.columns:
         values = df[column]
         if pd.api.types.is_float_dtype(values):
-            out[column] = values.round(series_decimals(values.to_numpy()))
+            out[column] = values.round(series_decimals(values.to_numpy()) + extra)
         elif pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(
             values
         ):
@@ -256,6 +257,32 @@ def _is_year(column: object, values: pd.Series) -> bool:
     return ("year" in name or "год" in name or "период" in name) and bool(
         values.dropna().between(1800, 2200).all()
     )
+
+
+def excel_formats(df: pd.DataFrame) -> dict:
+    """An Excel number format per numeric column of ``df`` (by position,
+    1-based, as openpyxl counts): grouped thousands, the column's decimals;
+    years left as they are.
+
+    >>> excel_formats(pd.DataFrame({"Год": [2023], "v": [49272.88], "t": ["a"]}))
+    {2: '#,##0'}
+    """
+    out = {}
+    for i, column in enumerate(df.columns, start=1):
+        values = df.iloc[:, i - 1]
+        if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(
+            values
+        ):
+            continue
+        if _is_year(column, values):
+            continue
+        digits = (
+            0
+            if pd.api.types.is_integer_dtype(values)
+            else series_decimals(values.to_numpy())
+        )
+        out[i] = excel_format(digits)
+    return out
 
 
 def column_formatters(df: pd.DataFrame, lang: str = "ru") -> dict:

@@ -7,7 +7,10 @@ checked for decimal commas, thin-space thousands, SI suffixes and markup.
 
 from __future__ import annotations
 
+import base64
+import io
 import re
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -28,6 +31,10 @@ from analytics.selection import Selection
 from analytics.store import open_store
 
 AGG, YEAR, INDICATOR = "samara_togliatti", 2023, "budget_revenue_per_capita"
+_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4"
+    "AAAAAElFTkSuQmCC"
+)
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +175,71 @@ def test_store_tables_speak_russian():
     out = localize_table(agg, "ru")
     assert list(out.columns) == ["Код агломерации", "Модель управления", "Тема"]
     assert out.iloc[0].tolist() == ["a", "совет агломерации", "финансы"]
+
+
+def _xlsx_texts(data: bytes) -> list[str]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data))
+    return [
+        str(cell.value)
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str)
+    ]
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_no_file_carries_markup_or_long_floats(built, lang, monkeypatch):
+    from pptx import Presentation
+
+    from analytics import export
+
+    charts_ = built[lang]
+    xlsx = export.charts_to_xlsx(charts_, title="T", source="S", lang=lang)
+    for text in _xlsx_texts(xlsx):
+        assert not has_markup(text), text
+    for chart in charts_:
+        csv_text = export.chart_to_csv(chart, lang=lang).decode("utf-8-sig")
+        assert not has_markup(csv_text), chart.key
+        # no 15-digit floats: three significant digits plus two at most
+        point = "," if lang == "ru" else r"\."
+        assert not re.search(rf"\d{point}\d{{8,}}", csv_text), chart.key
+        if lang == "ru":
+            assert not re.search(r"\d\.\d", csv_text), chart.key  # decimal comma
+    monkeypatch.setattr(export.images, "_render", lambda spec, opts, t: _PNG)
+    monkeypatch.setattr(
+        export.images, "export_status", lambda: export.ExportStatus(True, "", "")
+    )
+    deck = export.build_deck(charts_, title="T", subtitle="S", source="S", lang=lang)
+    for slide in Presentation(io.BytesIO(deck)).slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                assert not has_markup(shape.text_frame.text), shape.text_frame.text
+        assert not has_markup(slide.notes_slide.notes_text_frame.text)
+
+
+def test_xlsx_cells_have_number_formats(built):
+    from openpyxl import load_workbook
+
+    from analytics import export
+
+    chart = built["ru"][0]  # a ranking: roubles and persons
+    wb = load_workbook(
+        io.BytesIO(export.charts_to_xlsx([chart], title="T", source="S"))
+    )
+    ws = wb.worksheets[1]
+    formats = {ws.cell(row=2, column=c).number_format for c in (3, 4)}
+    assert formats == {"#,##0"}
+
+
+@pytest.mark.skipif(
+    not shutil.which("chromium"), reason="chromium renders the images"
+)
+def test_pictures_show_no_literal_markup(built):
+    from analytics import export
+
+    for chart in built["ru"][1:2]:  # the heatmap: wrapped labels
+        svg = export.figure_bytes(chart.figure, "svg").decode()
+        assert "&lt;br" not in svg and "&lt;b&gt;" not in svg, chart.key
