@@ -227,6 +227,21 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "A few real rows of the store in this layout: upload them back and "
         "the values match.",
     },
+    "prices.no_cpi": {
+        "ru": "В хранилище нет индекса потребительских цен за {year} г.: "
+        "пересчитать в постоянные цены нельзя.",
+        "en": "The store has no consumer price index for {year}: "
+        "constant prices cannot be computed.",
+    },
+    "prices.label": {"ru": "Цены", "en": "Prices"},
+    "prices.current": {"ru": "текущие (номинальные)", "en": "current (nominal)"},
+    "prices.help": {
+        "ru": "Рубли разных лет пересчитываются по индексу потребительских цен "
+        "региона (декабрь к декабрю) из хранилища, где его нет — России.",
+        "en": "Roubles of different years are restated with the region's "
+        "consumer price index (December on December) from the store, the "
+        "national one where the region has none.",
+    },
     "upload.button": {"ru": "Выбрать файлы", "en": "Choose files"},
     "upload.hint": {
         "ru": "или перетащите их сюда · до {mb} МБ на файл",

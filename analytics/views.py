@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import charts, composite, convergence, coverage, gaps, indices
+from analytics import prices as prices_
 from analytics import selection as sel_
 from analytics.chart_model import Chart, footer_line
 from analytics.i18n import fmt_amount, fmt_number, fmt_ratio, t
@@ -1013,14 +1014,27 @@ def profile_table(
 
 
 def profile_trend(
-    store: Store, selection: Selection, territory_id: str, indicator_id: str
+    store: Store,
+    selection: Selection,
+    territory_id: str,
+    indicator_id: str,
+    prices: int | None = None,
 ) -> Chart:
     """The territory's values over the years against the agglomeration median
-    and the core."""
+    and the core. ``prices``: a year; rouble values are then restated in that
+    year's prices (:func:`analytics.prices.to_constant_prices`, the region's
+    CPI from the store, else the country's) and the unit says so."""
     lang = selection.lang
     meta = _meta(store, indicator_id, lang)
     ids = _member_ids(store, selection)
     data = sel_.panel(store, indicator_id, ids).dropna(subset=[VALUE])
+    if prices is not None and prices_.is_money(meta["unit"]):
+        try:
+            data = prices_.to_constant_prices(data, store, base_year=prices)
+        except ValueError as error:
+            raise NoData(t("prices.no_cpi", lang, year=prices)) from error
+        data = data.dropna(subset=[VALUE])
+        meta = {**meta, "unit": f"{meta['unit']}, {prices_.price_label(prices, lang)}"}
     own = data[data[TERRITORY_ID] == territory_id]
     if own.empty:
         raise NoData(t("empty.indicator", lang, indicator=meta["name"], year="—"))
@@ -1075,6 +1089,18 @@ def profile_trend(
         year=period,
         source=source,
     )
+
+
+def price_years(store: Store) -> list[int]:
+    """Years whose prices rouble series can be restated in (the country's
+    consumer price index is in the store for them)."""
+
+    def build() -> list[int]:
+        obs = sel_.rows(store, [prices_.COUNTRY_ID])
+        mask = obs[INDICATOR_ID] == prices_.CPI_INDICATOR
+        return sorted(int(y) for y in obs.loc[mask, YEAR].unique())
+
+    return list(sel_.remember(store, ("price_years",), build))
 
 
 def profile_gaps(

@@ -8,6 +8,7 @@ from analytics import selection as sel_
 from analytics import views
 from analytics.i18n import name as name_of
 from analytics.i18n import t
+from analytics.prices import is_money, price_label
 from app_pages.common import (
     page_start,
     pick_indicator,
@@ -42,5 +43,18 @@ show_table(card, hide_index=True)
 st.caption(card.attrs["footer"])
 
 indicator = pick_indicator(store, members["territory_id"].tolist())
-show_view(views.profile_trend, selection, territory, indicator)
+price_years = views.price_years(store)
+prices = None
+if price_years and is_money(sel_.indicator_info(store, indicator).get("unit", "")):
+    choice = st.selectbox(
+        t("prices.label", language),
+        [None, *price_years[::-1]],
+        format_func=lambda y: t("prices.current", language)
+        if y is None
+        else price_label(y, language),
+        key="prices",
+        help=t("prices.help", language),
+    )
+    prices = choice
+show_view(views.profile_trend, selection, territory, indicator, prices)
 show_view(views.profile_gaps, selection, territory, indicator)
