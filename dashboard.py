@@ -13,10 +13,12 @@ from app_pages.common import (
     FIRST_PAGE_DRAWN,
     agglomeration_choices,
     default_agglomeration,
+    download_page_charts,
     init_state_from_query,
     lang,
     load_store,
     page_style,
+    start_page_charts,
     sync_query_params,
     year_choices,
     year_label,
@@ -119,8 +121,10 @@ def main() -> None:
     st.sidebar.caption(t("sidebar.store", language, version=store.version))
     page = st.navigation(pages)
     sync_query_params()
+    start_page_charts()
     try:
         page.run()
+        download_page_charts()
     finally:
         FIRST_PAGE_DRAWN.set()
 

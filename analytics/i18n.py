@@ -242,6 +242,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "consumer price index (December on December) from the store, the "
         "national one where the region has none.",
     },
+    "download.all": {
+        "ru": "Скачать все графики страницы ({n}, ZIP)",
+        "en": "Download all charts of this page ({n}, ZIP)",
+    },
+    "download.all_title": {"ru": "графики", "en": "charts"},
     "upload.button": {"ru": "Выбрать файлы", "en": "Choose files"},
     "upload.hint": {
         "ru": "или перетащите их сюда · до {mb} МБ на файл",

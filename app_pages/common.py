@@ -297,6 +297,34 @@ def page_style() -> None:
     )
 
 
+def start_page_charts() -> None:
+    """Forget the charts of the previous run (called before a page runs)."""
+    st.session_state["_page_chart_keys"] = []
+
+
+def download_page_charts() -> None:
+    """A sidebar button with every chart of this page in one ZIP (PNG and
+    CSV of each, one XLSX), when the page drew more than one chart."""
+    keys = dict.fromkeys(st.session_state.get("_page_chart_keys", []))
+    drawn = st.session_state.get("_charts", {})
+    unique = [drawn[key] for key in keys if key in drawn]
+    if len(unique) < 2:
+        return
+    from analytics.export.bundle import charts_to_zip
+
+    language = lang()
+    title = t("download.all_title", language)
+    st.sidebar.download_button(
+        t("download.all", language, n=len(unique)),
+        data=lambda: charts_to_zip(unique, title=title, lang=language),
+        file_name=f"{title}.zip".replace(" ", "_"),
+        mime="application/zip",
+        key="download_page_charts",
+        on_click="ignore",
+        icon=":material/folder_zip:",
+    )
+
+
 def _escape(text: str) -> str:
     """Escape Markdown control characters in text that comes from data."""
     for char in "\\`*_{}[]<>#|":
@@ -356,6 +384,8 @@ def download_buttons(chart: Chart, *, key: str) -> None:
     )
     # Remember the chart for the export page's deck.
     st.session_state.setdefault("_charts", {})[chart.key] = chart
+    # and for this page's «download all charts» (reset on every run)
+    st.session_state.setdefault("_page_chart_keys", []).append(chart.key)
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)

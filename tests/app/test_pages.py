@@ -179,3 +179,19 @@ def test_indicator_names_and_units_follow_the_language(app):
     at = app("finance", lang="en", agg="krasnoyarsk", year="2020")
     options = at.selectbox(key="ind_finance").options
     assert options and not any("руб" in o or "жител" in o for o in options), options
+
+
+def test_a_page_of_charts_offers_them_all_in_one_zip(app):
+    import io
+    import zipfile
+
+    from analytics.export.bundle import charts_to_zip
+
+    at = app("finance", lang="ru", agg="krasnoyarsk", year="2020")
+    buttons = {b.key: b.label for b in at.get("download_button")}
+    assert buttons["download_page_charts"].startswith("Скачать все графики страницы")
+    charts = list(at.session_state["_charts"].values())
+    data = charts_to_zip(charts[:2], title="графики", lang="ru")
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert "графики.xlsx" in names
+    assert sum(n.endswith(".csv") for n in names) == 2
