@@ -1288,6 +1288,12 @@ def gap_to_benchmark(
             t("empty.indicator", lang, indicator=meta["name"], year=selection.year)
         )
     members = sel_.members(store, selection.agglomeration_id).set_index(TERRITORY_ID)
+    cover = coverage.Coverage(int(year_rows[VALUE].notna().sum()), len(members))
+    if benchmark in ("median", "best_quartile", "weighted_mean") and not cover.enough:
+        # a median of a few territories is not the agglomeration's
+        raise NoData(
+            t("coverage.too_few", lang, covered=cover.covered, total=cover.total)
+        )
     table["name"] = [_tname(members.loc[i], lang) for i in table[TERRITORY_ID]]
     table = table.rename(columns={"gap_abs": "gap"})
     word = BENCHMARK_WORDS[benchmark][lang != "ru"]
