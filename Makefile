@@ -33,6 +33,13 @@ $(STAMP): requirements.txt Makefile
 	    echo "NOTE: install chromium (apt-get install chromium) to enable image export"; \
 	  fi; \
 	fi
+	@# The deck measures its text with Liberation Sans (Arial's metrics).
+	@if [ ! -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] \
+	  && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian fonts-liberation (slide text measurement)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-liberation >/dev/null \
+	    || echo "WARNING: fonts-liberation could not be installed; DejaVu is used"; \
+	fi
 	@touch $(STAMP)
 
 test: setup
