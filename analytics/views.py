@@ -1124,6 +1124,8 @@ def profile_gaps(
     own = every_year[
         (every_year[TERRITORY_ID] == territory_id) & every_year["gap_ratio"].notna()
     ]
+    if (own[ROLE] == "core").any():  # the core against itself says nothing
+        own = own[own["benchmark"] != "core"]
     if own.empty:
         raise NoData(t("empty.indicator", lang, indicator=meta["name"], year="—"))
     members = sel_.members(store, agg).set_index(TERRITORY_ID)
