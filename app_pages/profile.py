@@ -9,11 +9,13 @@ from analytics import views
 from analytics.i18n import name as name_of
 from analytics.i18n import t
 from analytics.prices import is_money, price_label
+from analytics.views import registry
 from app_pages.common import (
     page_start,
     pick_indicator,
     show_table,
     show_view,
+    view,
 )
 
 store, language, selection = page_start("profile")
@@ -34,7 +36,7 @@ territory = st.selectbox(
 st.query_params["territory"] = territory
 
 try:
-    card = views.profile_table(store, selection, territory)
+    card = view(registry.PROFILE_TABLE, selection, territory)
 except views.NoData as reason:
     st.info(str(reason))
     st.stop()
@@ -46,7 +48,7 @@ indicator = pick_indicator(store, members["territory_id"].tolist())
 price_years = views.price_years(store)
 prices = None
 if price_years and is_money(sel_.indicator_info(store, indicator).get("unit", "")):
-    choice = st.selectbox(
+    prices = st.selectbox(
         t("prices.label", language),
         [None, *price_years[::-1]],
         format_func=lambda y: t("prices.current", language)
@@ -55,6 +57,5 @@ if price_years and is_money(sel_.indicator_info(store, indicator).get("unit", ""
         key="prices",
         help=t("prices.help", language),
     )
-    prices = choice
-show_view(views.profile_trend, selection, territory, indicator, prices)
-show_view(views.profile_gaps, selection, territory, indicator)
+show_view(registry.PROFILE_TREND, selection, territory, indicator, prices)
+show_view(registry.PROFILE_GAPS, selection, territory, indicator)
