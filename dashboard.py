@@ -9,15 +9,20 @@ import streamlit as st
 from analytics.i18n import LANGS, t
 from analytics.i18n import name as name_of
 from analytics.store import StoreError
+from analytics.views import registry
 from app_pages.common import (
     FIRST_PAGE_DRAWN,
     agglomeration_choices,
     default_agglomeration,
+    download_page_charts,
     init_state_from_query,
     lang,
     load_store,
+    page_style,
+    start_page_charts,
     sync_query_params,
     year_choices,
+    year_label,
 )
 
 # A local favicon: without one Streamlit turns the page's material icon into
@@ -28,19 +33,7 @@ st.set_page_config(
     layout="wide",
 )
 
-PAGES = [
-    ("overview", "app_pages/overview.py", ":material/location_city:"),
-    ("finance", "app_pages/finance.py", ":material/payments:"),
-    ("staffing", "app_pages/staffing.py", ":material/groups:"),
-    ("competencies", "app_pages/competencies.py", ":material/school:"),
-    ("inequality", "app_pages/inequality.py", ":material/stacked_line_chart:"),
-    ("dynamics", "app_pages/dynamics.py", ":material/trending_up:"),
-    ("typology", "app_pages/typology.py", ":material/category:"),
-    ("album", "app_pages/album.py", ":material/emoji_events:"),
-    ("profile", "app_pages/profile.py", ":material/badge:"),
-    ("data", "app_pages/data_quality.py", ":material/dataset:"),
-    ("export", "app_pages/export_page.py", ":material/slideshow:"),
-]
+PAGES = [(page.key, page.script, page.icon) for page in registry.PAGES]
 
 
 def sidebar(store) -> None:
@@ -76,7 +69,12 @@ def sidebar(store) -> None:
         return
     if st.session_state.get("year") not in years:
         st.session_state["year"] = default or years[-1]
-    st.sidebar.selectbox(t("sidebar.year", language), years[::-1], key="year")
+    st.sidebar.selectbox(
+        t("sidebar.year", language),
+        years[::-1],
+        key="year",
+        format_func=year_label(st.session_state["agg"]),
+    )
     st.session_state.setdefault("weighted", True)
     st.sidebar.toggle(
         t("sidebar.weighted", language),
@@ -94,6 +92,7 @@ def main() -> None:
         st.stop()
     sidebar(store)
     language = lang()
+    page_style()
     pages = [
         st.Page(
             path,
@@ -111,8 +110,10 @@ def main() -> None:
     st.sidebar.caption(t("sidebar.store", language, version=store.version))
     page = st.navigation(pages)
     sync_query_params()
+    start_page_charts()
     try:
         page.run()
+        download_page_charts()
     finally:
         FIRST_PAGE_DRAWN.set()
 

@@ -24,20 +24,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-_FOOTER = {
-    "ru": {
-        "unit": "Единица",
-        "source": "Источник",
-        True: "взвешено по населению",
-        False: "без взвешивания",
-    },
-    "en": {
-        "unit": "Unit",
-        "source": "Source",
-        True: "population-weighted",
-        False: "unweighted",
-    },
-}
+from analytics.formatting import plain_text
+from analytics.i18n import DEFAULT_LANG, LANGS, t
 
 
 @dataclass
@@ -85,6 +73,14 @@ class Chart:
     notes: str = ""
     extra: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Titles and findings are written once and shown everywhere: on
+        # screen, in XLSX, CSV, PPTX and PDF. Markup meant for plotly (a
+        # ``<br>`` from wrapping a long name) must reach none of them.
+        self.title = plain_text(self.title)
+        self.caption = plain_text(self.caption)
+        self.notes = plain_text(self.notes, breaks="\n")
+
     def footer(self, lang: str = "ru") -> str:
         """Unit, year, source and weighting in one line, in ``lang``."""
         return footer_line(self.unit, self.year, self.source, self.weighted, lang)
@@ -99,14 +95,14 @@ def footer_line(
     >>> footer_line("z", "2023", "", False, "en")
     'Unit: z · 2023 · unweighted'
     """
-    words = _FOOTER.get(lang, _FOOTER["ru"])
+    lang = lang if lang in LANGS else DEFAULT_LANG
     parts = []
     if unit:
-        parts.append(f"{words['unit']}: {unit}")
+        parts.append(f"{t('footer.unit', lang)}: {unit}")
     if year:
         parts.append(year)
     if source:
-        parts.append(f"{words['source']}: {source}")
+        parts.append(f"{t('footer.source', lang)}: {source}")
     if weighted is not None:
-        parts.append(words[bool(weighted)])
+        parts.append(t(f"weighted.{str(bool(weighted)).lower()}", lang))
     return " · ".join(parts)

@@ -1,4 +1,5 @@
-"""Russian (default) and English strings, names and number formats.
+r"""Russian (default) and English strings and names (number formats live in
+:mod:`analytics.formatting` and are re-exported here).
 
 Every text the app, the charts and the deck show goes through :func:`t`, so a
 missing translation is a test failure, not an English word on a Russian page.
@@ -6,7 +7,7 @@ missing translation is a test failure, not an English word on a Russian page.
 >>> t("role.core", "ru"), t("role.core", "en")
 ('ядро', 'core')
 >>> fmt_number(1234567.891, "ru"), fmt_number(1234567.891, "en")
-('1\u00a0234\u00a0568', '1,234,568')
+('1\u202f234\u202f568', '1,234,568')
 >>> fmt_number(0.4567, "ru", digits=2)
 '0,46'
 >>> fmt_number(float("nan"), "ru")
@@ -15,8 +16,13 @@ missing translation is a test failure, not an English word on a Russian page.
 
 from __future__ import annotations
 
-import math
+import os
+import re
 from collections.abc import Mapping
+
+from analytics.formatting import fmt_amount, fmt_number, fmt_percent, fmt_ratio
+
+__all__ = ["fmt_amount", "fmt_number", "fmt_percent", "fmt_ratio"]
 
 LANGS = ("ru", "en")
 DEFAULT_LANG = "ru"
@@ -145,6 +151,156 @@ STRINGS: dict[str, dict[str, str]] = {
     "model.none": {"ru": "нет модели", "en": "no model"},
     "model.unknown": {"ru": "модель неизвестна", "en": "model unknown"},
     "model.": {"ru": "модель неизвестна", "en": "model unknown"},
+    # territory levels and statuses (codes of the store shown in tables)
+    "level.country": {"ru": "страна", "en": "country"},
+    "level.federal_district": {"ru": "федеральный округ", "en": "federal district"},
+    "level.region": {"ru": "регион", "en": "region"},
+    "level.region_part": {"ru": "часть региона", "en": "part of a region"},
+    "level.urban_okrug": {"ru": "городской округ", "en": "urban okrug"},
+    "level.municipal_district": {
+        "ru": "муниципальный район",
+        "en": "municipal district",
+    },
+    "level.municipal_okrug": {"ru": "муниципальный округ", "en": "municipal okrug"},
+    "level.settlement": {"ru": "поселение", "en": "settlement"},
+    "status.active": {"ru": "действует", "en": "active"},
+    "status.historical": {"ru": "упразднено", "en": "abolished"},
+    "direction.1": {"ru": "больше — лучше", "en": "higher is better"},
+    "direction.-1": {"ru": "меньше — лучше", "en": "lower is better"},
+    "direction.0": {"ru": "без оценки", "en": "neutral"},
+    "coverage.of": {
+        "ru": "{covered} из {total} территорий",
+        "en": "{covered} of {total} territories",
+    },
+    "coverage.year": {
+        "ru": "{year} · {covered} из {total}",
+        "en": "{year} · {covered} of {total}",
+    },
+    "coverage.short": {"ru": "{covered} из {total}", "en": "{covered} of {total}"},
+    "coverage.too_few": {
+        "ru": "Значения есть только у {covered} из {total} территорий — меньше "
+        "половины: медиана и разрывы по агломерации не считаются.",
+        "en": "Only {covered} of {total} territories have a value, fewer than "
+        "half: the agglomeration's median and gaps are not computed.",
+    },
+    "coverage.partial_note": {
+        "ru": "по {covered} из {total} территорий",
+        "en": "from {covered} of {total} territories",
+    },
+    "profile_gaps.title": {
+        "ru": "{name}: «{indicator}» к ориентирам",
+        "en": "{name}: «{indicator}» against the benchmarks",
+    },
+    "profile_gaps.unit": {
+        "ru": "доля ориентира (1 — на уровне)",
+        "en": "share of the benchmark (1 = level with it)",
+    },
+    "profile_gaps.benchmark": {"ru": "Ориентир", "en": "Benchmark"},
+    "profile_gaps.lead_grew": {"ru": "опережение выросло", "en": "the lead grew"},
+    "profile_gaps.lead_shrank": {
+        "ru": "опережение сократилось",
+        "en": "the lead shrank",
+    },
+    "profile_gaps.part": {
+        "ru": "до {benchmark}: {start} → {end} ({y0}–{y1}), {trend}",
+        "en": "to {benchmark}: {start} → {end} ({y0}–{y1}), {trend}",
+    },
+    "template.download": {
+        "ru": "Шаблон таблицы (CSV)",
+        "en": "Table template (CSV)",
+    },
+    "template.file": {"ru": "шаблон_данных.csv", "en": "data_template.csv"},
+    "template.help": {
+        "ru": "Одно значение в строке: территория (код ОКТМО или название), год, "
+        "показатель (код каталога или своё название), значение, единица. "
+        "Разделитель «;», десятичная запятая.",
+        "en": "One value a row: territory (OKTMO code or name), year, indicator "
+        "(catalog id or your own name), value, unit. Comma-separated, decimal "
+        "point.",
+    },
+    "template.example": {
+        "ru": "Пример заполненного файла",
+        "en": "Example of a filled file",
+    },
+    "template.example_file": {"ru": "пример_данных.csv", "en": "data_example.csv"},
+    "template.example_help": {
+        "ru": "Несколько настоящих строк из хранилища в этом формате: "
+        "загрузите их обратно — значения совпадут.",
+        "en": "A few real rows of the store in this layout: upload them back and "
+        "the values match.",
+    },
+    "prices.no_cpi": {
+        "ru": "В хранилище нет индекса потребительских цен за {year} г.: "
+        "пересчитать в постоянные цены нельзя.",
+        "en": "The store has no consumer price index for {year}: "
+        "constant prices cannot be computed.",
+    },
+    "prices.label": {"ru": "Цены", "en": "Prices"},
+    "prices.current": {"ru": "текущие (номинальные)", "en": "current (nominal)"},
+    "prices.help": {
+        "ru": "Рубли разных лет пересчитываются по индексу потребительских цен "
+        "региона (декабрь к декабрю) из хранилища, где его нет — России.",
+        "en": "Roubles of different years are restated with the region's "
+        "consumer price index (December on December) from the store, the "
+        "national one where the region has none.",
+    },
+    "download.all": {
+        "ru": "Скачать все графики страницы ({n}, ZIP)",
+        "en": "Download all charts of this page ({n}, ZIP)",
+    },
+    "download.all_title": {"ru": "графики", "en": "charts"},
+    "upload.button": {"ru": "Выбрать файлы", "en": "Choose files"},
+    "upload.hint": {
+        "ru": "или перетащите их сюда · до {mb} МБ на файл",
+        "en": "or drop them here · up to {mb} MB a file",
+    },
+    # column names of the store's tables, as a table on screen heads them
+    "col.file_name": {"ru": "Файл", "en": "File"},
+    "col.file": {"ru": "Файл", "en": "File"},
+    "col.path": {"ru": "Путь", "en": "Path"},
+    "col.layouts": {"ru": "Макет", "en": "Layout"},
+    "col.observations": {"ru": "Значений", "en": "Values"},
+    "col.rejected": {"ru": "Отклонено", "en": "Rejected"},
+    "col.missing": {"ru": "Пропуски", "en": "Missing"},
+    "col.skipped": {"ru": "Не годовые", "en": "Not annual"},
+    "col.unmatched": {"ru": "Не сопоставлено", "en": "Unmatched"},
+    "col.published": {"ru": "Опубликовано", "en": "Published"},
+    "col.loaded_at": {"ru": "Загружено", "en": "Loaded"},
+    "col.source_id": {"ru": "Код источника", "en": "Source id"},
+    "col.size_bytes": {"ru": "Размер, байт", "en": "Size, bytes"},
+    "col.priority": {"ru": "Приоритет", "en": "Priority"},
+    "col.notes": {"ru": "Примечания", "en": "Notes"},
+    "col.kind": {"ru": "Вид", "en": "Kind"},
+    "col.reason": {"ru": "Причина", "en": "Reason"},
+    "col.cells": {"ru": "Ячеек", "en": "Cells"},
+    "col.indicator_id": {"ru": "Код показателя", "en": "Indicator id"},
+    "col.name_ru": {"ru": "Название", "en": "Name (Russian)"},
+    "col.name_en": {"ru": "Название (англ.)", "en": "Name"},
+    "col.name": {"ru": "Название", "en": "Name"},
+    "col.unit": {"ru": "Единица", "en": "Unit (Russian)"},
+    "col.unit_en": {"ru": "Единица (англ.)", "en": "Unit"},
+    "col.theme": {"ru": "Тема", "en": "Theme"},
+    "col.direction": {"ru": "Направление", "en": "Direction"},
+    "col.formula": {"ru": "Формула", "en": "Formula"},
+    "col.available": {"ru": "Есть данные", "en": "Has data"},
+    "col.in_catalog": {"ru": "В каталоге", "en": "In the catalog"},
+    "col.note_ru": {"ru": "Примечание", "en": "Note (Russian)"},
+    "col.note_en": {"ru": "Примечание (англ.)", "en": "Note"},
+    "col.source_codes": {"ru": "Коды в источнике", "en": "Source codes"},
+    "col.agglomeration_id": {"ru": "Код агломерации", "en": "Agglomeration id"},
+    "col.region_id": {"ru": "Регион", "en": "Region"},
+    "col.management_model": {"ru": "Модель управления", "en": "Management model"},
+    "col.management_model_source": {
+        "ru": "Основание (модель управления)",
+        "en": "Basis (management model)",
+    },
+    "col.territory_id": {"ru": "Код территории", "en": "Territory id"},
+    "col.oktmo": {"ru": "ОКТМО", "en": "OKTMO"},
+    "col.year": {"ru": "Год", "en": "Year"},
+    "col.value": {"ru": "Значение", "en": "Value"},
+    "col.level": {"ru": "Уровень", "en": "Level"},
+    "col.role": {"ru": "Роль", "en": "Role"},
+    "col.status": {"ru": "Статус", "en": "Status"},
     # indices
     "index.gini": {"ru": "Джини", "en": "Gini"},
     "index.theil": {"ru": "Тейл T", "en": "Theil T"},
@@ -156,8 +312,20 @@ STRINGS: dict[str, dict[str, str]] = {
     "index.hoover": {"ru": "Гувер", "en": "Hoover"},
     "index.ratio_max_min": {"ru": "Макс/мин", "en": "Max/min"},
     "index.ratio_p90_p10": {"ru": "P90/P10", "en": "P90/P10"},
+    # the title slide's statement: it is about the inequality indices only
+    # (medians, z-scores and composites are never population-weighted)
     "weighted.true": {"ru": "взвешено по населению", "en": "population-weighted"},
     "weighted.false": {"ru": "без взвешивания", "en": "unweighted"},
+    # the title slide's and the overview's statement: about the inequality
+    # indices only (medians, z-scores and composites are never weighted)
+    "weighted_indices.true": {
+        "ru": "индексы неравенства взвешены по населению",
+        "en": "inequality indices population-weighted",
+    },
+    "weighted_indices.false": {
+        "ru": "индексы неравенства без взвешивания",
+        "en": "inequality indices unweighted",
+    },
     # generic labels
     "label.territory": {"ru": "Территория", "en": "Territory"},
     "hint.click_profile": {
@@ -443,26 +611,332 @@ STRINGS: dict[str, dict[str, str]] = {
     "caption.gap_narrowed": {"ru": "разрыв сократился", "en": "the gap narrowed"},
     "caption.gap_widened": {"ru": "разрыв вырос", "en": "the gap widened"},
     "sentence.gap": {
-        "ru": "{name}: «{indicator}» — {value} {unit} при медиане {median}; ",
-        "en": "{name}: «{indicator}» is {value} {unit} against the median {median}; ",
+        "ru": "{name}: «{indicator}» — {value}\u00a0{unit} при медиане {median}; ",
+        "en": "{name}: «{indicator}» is {value}\u00a0{unit} "
+        "against the median {median}; ",
     },
-    "sentence.short": {"ru": "не хватает {gap} {unit}", "en": "{gap} {unit} short"},
+    "sentence.short": {
+        "ru": "не хватает {gap}\u00a0{unit}",
+        "en": "{gap}\u00a0{unit} short",
+    },
     "sentence.above": {
-        "ru": "выше медианы на {gap} {unit}",
-        "en": "{gap} {unit} above it",
+        "ru": "выше медианы на {gap}\u00a0{unit}",
+        "en": "{gap}\u00a0{unit} above it",
     },
     "sentence.total": {"ru": " (всего {amount})", "en": " ({amount} in total)"},
+    # chart footer (analytics.chart_model) and the XLSX cover (export.tables)
+    "footer.unit": {"ru": "Единица", "en": "Unit"},
+    "footer.source": {"ru": "Источник", "en": "Source"},
+    "xlsx.cover": {"ru": "Содержание", "en": "Contents"},
+    "xlsx.title": {"ru": "Заголовок", "en": "Title"},
+    "xlsx.source": {"ru": "Источник", "en": "Source"},
+    "xlsx.exported": {"ru": "Дата выгрузки", "en": "Exported"},
+    "xlsx.sheet": {"ru": "Лист", "en": "Sheet"},
+    "xlsx.chart": {"ru": "График", "en": "Chart"},
+    "xlsx.unit": {"ru": "Единица", "en": "Unit"},
+    "xlsx.year": {"ru": "Год / период", "en": "Year / period"},
+    "xlsx.weighting": {"ru": "Взвешивание", "en": "Weighting"},
+    "xlsx.caption": {"ru": "Вывод", "en": "Finding"},
+    "xlsx.no_weighting": {"ru": "—", "en": "—"},
+    # deck sections (analytics.report; themes use theme.*)
+    "section.overview": {"ru": "обзор", "en": "overview"},
+    "section.inequality": {"ru": "неравенство", "en": "inequality"},
+    "section.dynamics": {"ru": "динамика", "en": "dynamics"},
+    "section.typology": {"ru": "типология", "en": "typology"},
+    "section.practices": {"ru": "лучшие практики", "en": "best practices"},
+    # pages (app_pages/*)
+    "upload.title": {"ru": "Загрузить новые данные", "en": "Upload new data"},
+    "upload.caption": {
+        "ru": "Файлы Росстата (xlsx, xls, csv), до {n} файлов по {mb} МБ. "
+        "Сначала они загружаются в черновую копию хранилища; хранилище "
+        "заменяется только после подтверждения, предыдущая версия "
+        "сохраняется.",
+        "en": "Rosstat files (xlsx, xls, csv), up to {n} files of {mb} MB. They "
+        "are loaded into a draft copy of the store first; the store is "
+        "replaced only after you confirm, and the previous version is "
+        "kept.",
+    },
+    "upload.pick": {"ru": "Файлы", "en": "Files"},
+    "upload.check": {"ru": "Проверить", "en": "Check"},
+    "upload.checking": {"ru": "Проверяю файлы…", "en": "Checking the files…"},
+    "upload.refused": {"ru": "Не приняты", "en": "Not accepted"},
+    "upload.files": {
+        "ru": "Что загружено и что отклонено",
+        "en": "What was loaded and what was rejected",
+    },
+    "upload.unmatched": {
+        "ru": "Несопоставленные территории",
+        "en": "Unmatched territories",
+    },
+    "upload.conflicts": {
+        "ru": "Конфликты между файлами (оставлено значение более нового файла)",
+        "en": "Conflicts between files (the newer file's value is kept)",
+    },
+    "upload.diff": {
+        "ru": "Что изменится в хранилище",
+        "en": "What changes in the store",
+    },
+    "upload.added": {"ru": "Новых значений", "en": "New values"},
+    "upload.removed": {"ru": "Исчезнет значений", "en": "Values to disappear"},
+    "upload.revised": {"ru": "Пересмотрено значений", "en": "Revised values"},
+    "upload.new_indicators": {"ru": "Новые показатели", "en": "New indicators"},
+    "upload.new_years": {"ru": "Новые годы", "en": "New years"},
+    "upload.indicator_years": {
+        "ru": "Новые годы по показателям",
+        "en": "New years by indicator",
+    },
+    "upload.revised_table": {
+        "ru": "Пересмотренные значения (было → стало)",
+        "en": "Revised values (old → new)",
+    },
+    "upload.dropped_warning": {
+        "ru": "{n} значений исчезнут из хранилища: их файлов нет в папке "
+        "исходных данных.",
+        "en": "{n} values will leave the store: their files are not in the raw "
+        "data folder.",
+    },
+    "upload.nothing": {
+        "ru": "Ни один файл не принят — хранилище не изменится.",
+        "en": "No file accepted — the store will not change.",
+    },
+    "upload.no_change": {
+        "ru": "Данные в хранилище не изменятся.",
+        "en": "The data in the store will not change.",
+    },
+    "upload.confirm": {"ru": "Подтвердить", "en": "Confirm"},
+    "upload.cancel": {"ru": "Отменить", "en": "Cancel"},
+    "upload.loading": {"ru": "Загружаю в хранилище…", "en": "Loading into the store…"},
+    "upload.done": {
+        "ru": "Хранилище обновлено: версия {v}.",
+        "en": "Store updated: version {v}.",
+    },
+    "upload.restore": {
+        "ru": "Вернуть предыдущую версию ({v})",
+        "en": "Restore the previous version ({v})",
+    },
+    "upload.restored": {"ru": "Возвращена версия {v}.", "en": "Version {v} restored."},
+    "upload.version": {
+        "ru": "Текущая версия хранилища: {v}",
+        "en": "Current store version: {v}",
+    },
+    "quality.sources": {"ru": "Источники", "en": "Sources"},
+    "quality.sources_note": {
+        "ru": "Каждый файл — отдельная часть хранилища; значения приведены к "
+        "единицам каталога.",
+        "en": "Each file is its own partition of the store; values are in the "
+        "catalog's units.",
+    },
+    "quality.coverage": {
+        "ru": "Покрытие: число территорий со значением, по показателям и годам",
+        "en": "Coverage: territories with a value, by indicator and year",
+    },
+    "quality.rejects": {
+        "ru": "Отклонённые и пропущенные значения",
+        "en": "Rejected and missing values",
+    },
+    "quality.unmatched": {
+        "ru": "Несопоставленные территории",
+        "en": "Unmatched territories",
+    },
+    "quality.all_matched": {
+        "ru": "Все территории сопоставлены со справочником.",
+        "en": "Every territory matched the reference.",
+    },
+    "quality.catalog": {"ru": "Каталог показателей", "en": "Indicator catalog"},
+    "quality.agglomerations": {"ru": "Агломерации", "en": "Agglomerations"},
+    "download.menu": {"ru": "Скачать", "en": "Download"},
+    "map.no_coordinates": {
+        "ru": "Нет координат для карты.",
+        "en": "No coordinates for the map.",
+    },
+    "tab.ranking": {"ru": "Рейтинг и разрыв", "en": "Ranking and gap"},
+    "tab.core": {"ru": "Ядро и периферия", "en": "Core and periphery"},
+    "tab.heatmap": {"ru": "Тепловая карта", "en": "Heatmap"},
+    "label.benchmark": {"ru": "Ориентир", "en": "Benchmark"},
+    "inequality.decomposition": {
+        "ru": "Разложение индекса Тейла",
+        "en": "Theil decomposition",
+    },
+    "grouping.role": {"ru": "ядро / пояс / периферия", "en": "core / ring / periphery"},
+    "grouping.agglomeration": {"ru": "по агломерациям", "en": "by agglomeration"},
+    "grouping.model": {"ru": "по моделям управления", "en": "by management model"},
+    "label.groups": {"ru": "Группы", "en": "Groups"},
+    "inequality.side_by_side": {
+        "ru": "Агломерации рядом",
+        "en": "Agglomerations side by side",
+    },
+    "label.measure": {"ru": "Мера разброса", "en": "Dispersion measure"},
+    "label.period": {"ru": "Период", "en": "Period"},
+    "overview.headline": {
+        "ru": "Главные показатели неравенства",
+        "en": "Headline inequality",
+    },
+    "overview.gaps": {"ru": "Крупнейшие разрывы", "en": "Biggest gaps"},
+    "overview.composites": {
+        "ru": "Сводные индексы тем",
+        "en": "Theme composite indices",
+    },
+    "overview.members": {
+        "ru": "Территории агломерации",
+        "en": "Territories of the agglomeration",
+    },
+    "index.sd_log": {"ru": "SD log", "en": "SD log"},
+    "label.method": {"ru": "Метод", "en": "Method"},
+    "method.kmeans": {"ru": "k-средних", "en": "k-means"},
+    "method.ward": {"ru": "Уорд", "en": "Ward"},
+    "method.gmm": {"ru": "гауссова смесь", "en": "Gaussian mixture"},
+    "label.n_types": {"ru": "Число типов", "en": "Number of types"},
+    "typology.auto": {"ru": "авто (по силуэту, 2–8)", "en": "auto (silhouette, 2–8)"},
+    "typology.building": {"ru": "Строю типологию…", "en": "Building the typology…"},
+    "typology.types": {"ru": "Типов", "en": "Types"},
+    "typology.stability": {"ru": "Устойчивость (ARI)", "en": "Stability (ARI)"},
+    "typology.stability_help": {
+        "ru": "Средний скорректированный индекс Рэнда между типологией и её "
+        "повторами на бутстрэп-выборках территорий: 1 — типы "
+        "воспроизводятся полностью, около 0 — случайно.",
+        "en": "Mean adjusted Rand index between the typology and its refits on "
+        "bootstrap samples of territories: 1 = fully reproduced, near 0 = "
+        "chance.",
+    },
+    "typology.variance": {
+        "ru": "Доля дисперсии на плоскости",
+        "en": "Variance on the plane",
+    },
+    "typology.members": {
+        "ru": "Типы территорий выбранной агломерации",
+        "en": "Types of the selected agglomeration's territories",
+    },
+    "label.theme": {"ru": "Тема", "en": "Theme"},
+    "label.from_year": {"ru": "С какого года", "en": "From year"},
+    "label.compare": {"ru": "Кого сравнивать", "en": "Compare"},
+    "album.level.territory": {"ru": "территории", "en": "territories"},
+    "album.level.agglomeration": {"ru": "агломерации", "en": "agglomerations"},
+    "album.period": {
+        "ru": "Период {start}–{end}: кто быстрее всех сокращал разрыв до "
+        "медианы своей агломерации.",
+        "en": "{start}–{end}: who closed the gap to their agglomeration's "
+        "median fastest.",
+    },
+    "album.models": {
+        "ru": "Сравнение моделей управления",
+        "en": "Management models compared",
+    },
+    "album.models_note": {
+        "ru": "Модели управления — по справочнику "
+        "`datasets/reference/agglomerations.csv` с источником для каждой; "
+        "«модель неизвестна» — источник не найден.",
+        "en": "Management models come from "
+        "`datasets/reference/agglomerations.csv`, each with its source; "
+        "«model unknown» means no source was found.",
+    },
+    # sigma convergence (analytics.views.dynamics)
+    "sigma.title": {
+        "ru": "σ-конвергенция: {measure}, {indicator}",
+        "en": "σ-convergence: {measure}, {indicator}",
+    },
+    "sigma.trend": {"ru": "тренд", "en": "trend"},
+    "sigma.converging": {"ru": "разрыв сокращается", "en": "the gap is closing"},
+    "sigma.diverging": {"ru": "разрыв растёт", "en": "the gap is widening"},
+    "sigma.none": {"ru": "значимого тренда нет", "en": "no significant trend"},
+    "sigma.caption": {
+        "ru": "{measure}: {first} в {first_year} г. → {last} в {last_year} г.; "
+        "{trend} (наклон {slope} в год, p = {p}).",
+        "en": "{measure}: {first} in {first_year} → {last} in {last_year}; "
+        "{trend} (slope {slope} per year, p = {p}).",
+    },
+    # beta convergence and rank mobility (analytics.views.dynamics)
+    "beta.title": {
+        "ru": "β-конвергенция: {indicator}, {period}",
+        "en": "β-convergence: {indicator}, {period}",
+    },
+    "beta.growth": {"ru": "среднегодовой рост", "en": "annual growth"},
+    "mobility.title": {
+        "ru": "Места территорий: {indicator}, {start} и {end}",
+        "en": "Ranks of territories: {indicator}, {start} and {end}",
+    },
+    "mobility.unit": {"ru": "место", "en": "rank"},
+    "mobility.unit_long": {"ru": "место (1 — лучшее)", "en": "rank (1 = best)"},
+    "mobility.caption": {
+        "ru": "Ранговая корреляция Спирмена {spearman}, Кендалла {kendall}: {verdict}",
+        "en": "Spearman {spearman}, Kendall {kendall}: {verdict}",
+    },
+    "mobility.stay": {
+        "ru": "отстающие остаются отстающими.",
+        "en": "laggards stay laggards.",
+    },
+    "mobility.change": {
+        "ru": "порядок территорий заметно меняется.",
+        "en": "the order of territories changes noticeably.",
+    },
+    # benchmarks of the gap view ("gap to …")
+    "benchmark.core": {"ru": "ядра", "en": "the core"},
+    "benchmark.median": {
+        "ru": "медианы агломерации",
+        "en": "the agglomeration median",
+    },
+    "benchmark.best_quartile": {"ru": "лучшей четверти", "en": "the best quartile"},
+    "benchmark.weighted_mean": {
+        "ru": "средней по агломерации (взвеш.)",
+        "en": "the weighted agglomeration mean",
+    },
+    "benchmark.region": {"ru": "уровня региона", "en": "the regional level"},
+    "benchmark.country": {"ru": "уровня России", "en": "the national level"},
 }
+
+
+#: Raise for a string without a translation instead of falling back to
+#: Russian (the tests set it: ``AGGLO_STRICT_I18N=1`` or ``i18n.STRICT = True``).
+STRICT = os.environ.get("AGGLO_STRICT_I18N", "") not in ("", "0")
+
+_PLURAL = re.compile(r"\{(\w+)\|([^{}]*)\}")
+
+
+def plural(count: float, forms: str | tuple[str, ...], lang: str = DEFAULT_LANG) -> str:
+    """The form of a word for ``count``: Russian has three (1, 2–4, 5+: «1
+    территория», «3 территории», «5 территорий», «21 территория», «12
+    территорий»), English two (1, other). ``forms``: a tuple or ``"a|b|c"``.
+
+    >>> [plural(n, "территория|территории|территорий", "ru") for n in (1, 3, 5, 11, 21)]
+    ['территория', 'территории', 'территорий', 'территорий', 'территория']
+    >>> [plural(n, "territory|territories", "en") for n in (1, 2)]
+    ['territory', 'territories']
+    """
+    words = forms.split("|") if isinstance(forms, str) else tuple(forms)
+    n = abs(count)
+    if lang != "ru" or len(words) < 3:
+        return words[0] if n == 1 else words[min(1, len(words) - 1)]
+    if n != int(n):  # 1,5 территории: fractions take the genitive singular
+        return words[1]
+    n = int(n)
+    if n % 10 == 1 and n % 100 != 11:
+        return words[0]
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return words[1]
+    return words[2]
 
 
 def t(key: str, lang: str = DEFAULT_LANG, /, **values: object) -> str:
     """The string ``key`` in ``lang``, with ``{placeholders}`` filled.
 
+    ``{name|form|form|form}`` is the plural form of a word for the number
+    ``name`` (:func:`plural`): ``t("x", "ru", n=5)`` of «{n} {n|файл|файла|
+    файлов}» is «5 файлов».
+
     Raises ``KeyError`` for an unknown key, so that a missing string fails a
-    test instead of showing an identifier to the user.
+    test instead of showing an identifier to the user, and, with
+    :data:`STRICT` (in the tests), for a key without ``lang``; otherwise a
+    missing translation falls back to Russian.
     """
     entry = STRINGS[key]
-    text = entry.get(lang) or entry[DEFAULT_LANG]
+    text = entry.get(lang)
+    if text is None:
+        if STRICT:
+            raise KeyError(f"{key}: no {lang!r} translation")
+        text = entry[DEFAULT_LANG]
+    if "|" in text:
+        text = _PLURAL.sub(
+            lambda m: plural(float(values[m.group(1)]), m.group(2), lang), text
+        )
     return text.format(**values) if values else text
 
 
@@ -491,54 +965,43 @@ def unit(row: Mapping[str, object], lang: str = DEFAULT_LANG) -> str:
     return str(value) if value is not None else ""
 
 
-def fmt_number(
-    value: float | None, lang: str = DEFAULT_LANG, *, digits: int | None = None
-) -> str:
-    """A number as people of ``lang`` write it (ru: ``1 234,5``; en: ``1,234.5``).
-
-    ``digits`` decimals; by default none for |value| ≥ 100, 1 below 100 and 2
-    below 10. Missing values print as an em dash.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    number = float(value)
-    if digits is None:
-        size = abs(number)
-        digits = 0 if size >= 100 else 1 if size >= 10 else 2
-    text = f"{number:,.{digits}f}"
-    if lang == "ru":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
-
-
-def fmt_ratio(value: float, lang: str = DEFAULT_LANG) -> str:
-    """A ratio as «в 2,1 раза» / «2.1×»."""
-    if value is None or math.isnan(value):
-        return "—"
-    if lang == "ru":
-        return f"в {fmt_number(value, lang, digits=1)} раза"
-    return f"{fmt_number(value, lang, digits=1)}×"
-
-
-_SCALES = {
-    "ru": ((1e9, "млрд"), (1e6, "млн"), (1e3, "тыс.")),
-    "en": ((1e9, "bn"), (1e6, "mn"), (1e3, "thousand")),
+#: Columns holding codes of the store, and the prefix of their words here.
+_CODE_COLUMNS = {
+    "theme": "theme.",
+    "role": "role.",
+    "management_model": "model.",
+    "level": "level.",
+    "status": "status.",
+    "direction": "direction.",
 }
 
 
-def fmt_amount(value: float | None, unit: str, lang: str = DEFAULT_LANG) -> str:
-    """A large amount with its scale word: ``2,47 млрд руб.``.
+def localize_table(df, lang: str = DEFAULT_LANG):
+    """``df`` (a table of the store) as a reader of ``lang`` should see it:
+    known column names in words (``file_name`` → «Файл»), codes in words
+    (``council`` → «совет агломерации», ``finance`` → «финансы»). Unknown
+    columns and codes stay as they are; ``df`` is not changed.
 
-    >>> fmt_amount(2_473_566_675, "руб.", "ru")
-    '2,47 млрд руб.'
-    >>> fmt_amount(2_473_566_675, "RUB", "en")
-    '2.47 bn RUB'
-    >>> fmt_amount(950, "руб.", "ru")
-    '950 руб.'
+    >>> import pandas as pd
+    >>> localize_table(pd.DataFrame({"theme": ["finance"], "x": [1]})).to_dict("list")
+    {'Тема': ['финансы'], 'x': [1]}
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    for size, word in _SCALES.get(lang, _SCALES["ru"]):
-        if abs(value) >= size:
-            return f"{fmt_number(value / size, lang, digits=2)} {word} {unit}".strip()
-    return f"{fmt_number(value, lang)} {unit}".strip()
+    out = df.copy()
+    for column, prefix in _CODE_COLUMNS.items():
+        if column in out.columns:
+
+            def word(code: object, prefix: str = prefix) -> object:
+                if code is None or (isinstance(code, float) and code != code):
+                    return code
+                key = prefix + (
+                    str(int(code)) if isinstance(code, int | float) else str(code)
+                )
+                return t(key, lang) if key in STRINGS else code
+
+            out[column] = out[column].map(word)
+    renames = {
+        c: t(f"col.{c}", lang)
+        for c in out.columns
+        if isinstance(c, str) and f"col.{c}" in STRINGS
+    }
+    return out.rename(columns=renames)

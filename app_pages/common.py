@@ -6,9 +6,11 @@ the library and draws what it returns.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -18,8 +20,10 @@ from analytics.chart_model import Chart
 from analytics.i18n import DEFAULT_LANG, LANGS, t
 from analytics.i18n import name as name_of
 from analytics.i18n import unit as unit_of
-from analytics.selection import Selection
+from analytics.selection import Scope, Selection
 from analytics.store import Store, open_store
+from analytics.views import registry
+from analytics.views.registry import View
 
 STATE_KEYS = ("lang", "agg", "year", "weighted")
 
@@ -133,11 +137,38 @@ def indicator_picker(
     if st.session_state.get(key) not in options:
         st.session_state[key] = options[0]
 
+    selection = current_selection()
+    found = {}
+    if selection is not None and selection.year is not None:
+        found = _indicator_coverage(
+            str(store_path()),
+            store.version,
+            selection.agglomeration_id,
+            int(selection.year),
+            tuple(options),
+        )
+
     def label_of(indicator_id: str) -> str:
         info = sel_.indicator_info(store, indicator_id)
-        return f"{name_of(info, language)} ({unit_of(info, language)})"
+        text = f"{name_of(info, language)} ({unit_of(info, language)})"
+        cov = found.get(indicator_id)
+        if cov is not None and cov.partial:
+            short = t("coverage.short", language, covered=cov.covered, total=cov.total)
+            text += f" · {short}"
+        return text
 
     return st.selectbox(label, options, key=key, format_func=label_of)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _indicator_coverage(
+    path: str, version: str, agglomeration_id: str, year: int, options: tuple
+) -> dict:
+    from analytics import coverage
+
+    store = load_store()
+    ids = sel_.members(store, agglomeration_id)["territory_id"].tolist()
+    return coverage.indicator_coverage(store, ids, list(options), year)
 
 
 def _export_module():
@@ -207,9 +238,13 @@ def _territory_chart(chart: Chart, agglomeration_of: dict[str, str]) -> bool:
     return False
 
 
-def show_chart(chart: Chart, *, key: str | None = None) -> None:
+def show_chart(
+    chart: Chart, *, rebuild: Callable[[], Chart], key: str | None = None
+) -> None:
     """Draw a chart with its caption, footer and download buttons. On charts
-    of territories a click opens the clicked territory's profile."""
+    of territories a click opens the clicked territory's profile.
+    ``rebuild``: how the export page gets the chart again (a cached call,
+    see :func:`part_of`); the session keeps that, not the chart."""
     key = key or chart.key
     agglomeration_of = (
         sel_.agglomeration_of(load_store()) if current_selection() is not None else {}
@@ -230,6 +265,78 @@ def show_chart(chart: Chart, *, key: str | None = None) -> None:
     if chart.caption:
         st.markdown(f"**{_escape(chart.caption)}**")
     download_buttons(chart, key=key)
+    # Remember how to get the chart again, for the export page's deck.
+    st.session_state.setdefault("_charts", {})[chart.key] = rebuild
+    # and for this page's «download all charts» (reset on every run)
+    st.session_state.setdefault("_page_chart_keys", []).append(chart.key)
+
+
+def show_table(df, **options) -> None:
+    """``st.dataframe`` with numbers written as the page's language writes
+    them (decimal comma and thin-space thousands in Russian, rounded alike
+    within a column; the cells stay numbers, so columns still sort), and the
+    store's column names and codes in words."""
+    from analytics.formatting import styled
+    from analytics.i18n import localize_table
+
+    options.setdefault("width", "stretch")
+    language = lang()
+    st.dataframe(styled(localize_table(df, language), language), **options)
+
+
+def page_style() -> None:
+    """CSS for what Streamlit writes in English whatever the page's language
+    (the file uploader's «Upload» and «200MB per file») and for metric labels
+    that Streamlit cuts with «…»."""
+    from analytics.etl.uploads import max_upload_bytes
+
+    language = lang()
+    button = t("upload.button", language).replace('"', "")
+    hint = t("upload.hint", language, mb=max_upload_bytes() >> 20).replace('"', "")
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    st.html(
+        "<style>"
+        f'{zone} button [data-testid="stMarkdownContainer"] p {{font-size: 0}}'
+        f'{zone} button [data-testid="stMarkdownContainer"] p::after'
+        f'{{content: "{button}"; font-size: 0.875rem}}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] span {font-size: 0}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] span::after'
+        f'{{content: "{hint}"; font-size: 0.875rem}}'
+        '[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *'
+        "{white-space: normal !important; overflow: visible !important;"
+        "text-overflow: clip !important}"
+        "</style>"
+    )
+
+
+def start_page_charts() -> None:
+    """Forget the charts of the previous run (called before a page runs)."""
+    st.session_state["_page_chart_keys"] = []
+
+
+def download_page_charts() -> None:
+    """A sidebar button with every chart of this page in one ZIP (PNG and
+    CSV of each, one XLSX), when the page drew more than one chart."""
+    keys = dict.fromkeys(st.session_state.get("_page_chart_keys", []))
+    rebuilds = st.session_state.get("_charts", {})  # key -> cached rebuild
+    found = [key for key in keys if key in rebuilds]
+    if len(found) < 2:
+        return
+    from analytics.export.bundle import charts_to_zip
+
+    language = lang()
+    title = t("download.all_title", language)
+    st.sidebar.download_button(
+        t("download.all", language, n=len(found)),
+        data=lambda: charts_to_zip(
+            [rebuilds[key]() for key in found], title=title, lang=language
+        ),
+        file_name=f"{title}.zip".replace(" ", "_"),
+        mime="application/zip",
+        key="download_page_charts",
+        on_click="ignore",
+        icon=":material/folder_zip:",
+    )
 
 
 def _escape(text: str) -> str:
@@ -244,9 +351,7 @@ def download_buttons(chart: Chart, *, key: str) -> None:
     export = _export_module()
     if export is None:
         return
-    box = st.popover(
-        "Скачать" if language == "ru" else "Download", icon=":material/download:"
-    )
+    box = st.popover(t("download.menu", language), icon=":material/download:")
     columns = [box] * 5
     status = export.export_status()
     name = export.safe_filename(chart.title or chart.key, "png")[: -len(".png")]
@@ -264,9 +369,7 @@ def download_buttons(chart: Chart, *, key: str) -> None:
             key=f"dl_{fmt}_{key}",
             on_click="ignore",
             disabled=not status.available,
-            help=None
-            if status.available
-            else (status.message_ru if language == "ru" else status.message_en),
+            help=None if status.available else status.message(language),
             icon=":material/download:",
         )
     columns[3].download_button(
@@ -289,37 +392,73 @@ def download_buttons(chart: Chart, *, key: str) -> None:
         on_click="ignore",
         icon=":material/table:",
     )
-    # Remember the chart for the export page's deck.
-    st.session_state.setdefault("_charts", {})[chart.key] = chart
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
-def _cached_view(name: str, version: str, path: str, selection: Selection, args: tuple):
-    from analytics import overview, views
-
-    module, _, attr = name.rpartition(".")
-    fn = getattr(overview if module == "overview" else views, attr)
-    return fn(load_store(), selection, *args)
+def _cached_view(
+    key: str, version: str, path: str, selection: Selection, args: tuple, _build
+):
+    return _build(load_store(), selection, *args)
 
 
-def view(name: str, selection: Selection, *args):
-    """A view from :mod:`analytics.views` (or ``overview.summary``), cached per
-    store version and selection: revisiting a page or switching back to a
-    language is instant. ``views.NoData`` propagates (it is not cached)."""
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _cached_compute(
+    key: str, version: str, path: str, scope: Scope, args: tuple, _compute
+):
+    return _compute(load_store(), scope, *args)
+
+
+def view(entry: View, selection: Selection, *args):
+    """What a registered view builds (:mod:`analytics.views.registry`), cached
+    per view, store version, selection and inputs: revisiting a page or
+    switching back to a language is instant. A view in two steps caches its
+    computation only, without the language, and words it on each run.
+    ``views.NoData`` propagates (it is not cached)."""
     store = load_store()
-    return _cached_view(name, store.version, str(store_path()), selection, tuple(args))
+    if entry.compute is not None:
+        from analytics import views
+
+        try:
+            result = _cached_compute(
+                entry.key,
+                store.version,
+                str(store_path()),
+                selection.scope,
+                tuple(args),
+                entry.compute,
+            )
+        except views.NoData as reason:
+            raise reason.in_lang(selection.lang) from None
+        return entry.render(result, selection.lang)
+    return _cached_view(
+        entry.key, store.version, str(store_path()), selection, tuple(args), entry.build
+    )
 
 
-def show_view(fn, selection: Selection, *args) -> Chart | None:
+def part_of(
+    entry: View, selection: Selection, args: tuple = (), part: str | None = None
+) -> Callable[[], Chart]:
+    """A call that gets a view's chart again from the cache (``part``: the
+    attribute of a result that holds several charts, e.g. ``"scatter"``)."""
+    if part is None:
+        return functools.partial(view, entry, selection, *args)
+    return functools.partial(_part, entry, selection, args, part)
+
+
+def _part(entry: View, selection: Selection, args: tuple, part: str) -> Chart:
+    return getattr(view(entry, selection, *args), part)
+
+
+def show_view(entry: View, selection: Selection, *args) -> Chart | None:
     """Draw the chart of a cached view, or explain why there is none."""
     from analytics import views
 
     try:
-        chart = view(fn.__name__, selection, *args)
+        chart = view(entry, selection, *args)
     except views.NoData as reason:
         st.info(str(reason))
         return None
-    show_chart(chart)
+    show_chart(chart, rebuild=part_of(entry, selection, args))
     return chart
 
 
@@ -390,7 +529,7 @@ def warm_up(*, wait_for_first_page: float = 0.0) -> None:
     years, default = year_choices(agg)
     if not years:
         return
-    view("overview.summary", Selection(agg, default or years[-1], True, DEFAULT_LANG))
+    view(registry.SUMMARY, Selection(agg, default or years[-1], True, DEFAULT_LANG))
     # the browser draws for a few seconds after the first page's script ran
     if wait_for_first_page and FIRST_PAGE_DRAWN.wait(timeout=wait_for_first_page):
         time.sleep(5.0)
@@ -400,6 +539,26 @@ def warm_up(*, wait_for_first_page: float = 0.0) -> None:
             views.typology_model(store, year)  # the page's defaults
         except views.NoData:
             continue
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _year_coverage(path: str, version: str, agglomeration_id: str) -> dict:
+    from analytics import coverage
+
+    store = load_store()
+    ids = sel_.members(store, agglomeration_id)["territory_id"].tolist()
+    return coverage.year_coverage(store, ids)
+
+
+def year_label(agglomeration_id: str):
+    """``format_func`` of the year selector: a partial year says how many
+    territories it covers («2024 · 5 из 17»)."""
+    from analytics import coverage
+
+    store = load_store()
+    found = _year_coverage(str(store_path()), store.version, agglomeration_id)
+    language = lang()
+    return lambda year: coverage.year_label(year, found.get(int(year)), language)
 
 
 def year_choices(agglomeration_id: str) -> tuple[list[int], int | None]:
