@@ -17,12 +17,15 @@ import pandas as pd
 import yaml
 
 from analytics.store import (
+    ANNUAL,
     DERIVED_SOURCE,
     INDICATOR_ID,
+    PERIOD,
     SOURCE_ID,
     TERRITORY_ID,
     VALUE,
     YEAR,
+    is_annual,
 )
 
 CATALOG_YAML = (
@@ -79,6 +82,8 @@ def derive_growth(observations: pd.DataFrame, derived: pd.DataFrame) -> pd.DataF
     if not entries or observations.empty:
         return derived
     out = [derived] if len(derived) else []
+    if PERIOD in observations.columns:  # year-on-year of annual values only
+        observations = observations[is_annual(observations[PERIOD])]
     published = observations[INDICATOR_ID].astype(str)
     for target, source in entries.items():
         rows = observations[published == source]
@@ -106,8 +111,12 @@ def derive_growth(observations: pd.DataFrame, derived: pd.DataFrame) -> pd.DataF
                     YEAR: found[YEAR].astype("int16"),
                     INDICATOR_ID: target,
                     SOURCE_ID: DERIVED_SOURCE,
+                    PERIOD: ANNUAL,
                 }
-            )[[TERRITORY_ID, YEAR, INDICATOR_ID, VALUE, SOURCE_ID]]
+            )[
+                [c for c in derived.columns]
+                or [TERRITORY_ID, YEAR, PERIOD, INDICATOR_ID, VALUE, SOURCE_ID]
+            ]
         )
     if not out:
         return derived

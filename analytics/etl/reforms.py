@@ -39,7 +39,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analytics.store import INDICATOR_ID, TERRITORY_ID, VALUE, YEAR
+from analytics.store import (
+    INDICATOR_ID,
+    PERIOD,
+    TERRITORY_ID,
+    VALUE,
+    YEAR,
+    is_annual,
+)
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "datasets" / "reference"
 REFORMS_CSV = REFERENCE_DIR / "oktmo_reforms.csv"
@@ -256,6 +263,19 @@ def apply(
     """
     if crosswalk is None or frame.empty:
         return frame, [], [], {}
+    if PERIOD in frame.columns:
+        # annual values only: a union sums years, never months or quarters
+        # (sub-annual values of an old code stay under it)
+        annual = is_annual(frame[PERIOD])
+        if not annual.all():
+            done, log, rejects, added = apply(
+                frame[annual], source_id, crosswalk, additive, names
+            )
+            rest = frame[~annual]
+            merged = pd.concat(
+                [plain_frame(done), plain_frame(rest)], ignore_index=True
+            )
+            return _categorical(merged), log, rejects, added
     names = dict(names or {})
     territory = frame[TERRITORY_ID].astype(str)
     candidates = territory.isin(crosswalk.codes).to_numpy()
@@ -410,11 +430,28 @@ def apply(
         if out
         else untouched.reset_index(drop=True)
     )
-    result[TERRITORY_ID] = result[TERRITORY_ID].astype(str).astype("category")
-    result[INDICATOR_ID] = result[INDICATOR_ID].astype(str).astype("category")
-    if "source_id" in result.columns:
-        result["source_id"] = result["source_id"].astype(str).astype("category")
+    result = _categorical(result)
     return result, log, rejects, added
+
+
+def plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as strings (frames with different categories
+    concatenate without losing values)."""
+    return frame.astype(
+        {
+            c: str
+            for c in frame.columns
+            if isinstance(frame[c].dtype, pd.CategoricalDtype)
+        }
+    )
+
+
+def _categorical(frame: pd.DataFrame) -> pd.DataFrame:
+    """Ids, periods and sources as categoricals, as the ETL writes them."""
+    for column in (TERRITORY_ID, INDICATOR_ID, PERIOD, "source_id"):
+        if column in frame.columns:
+            frame[column] = frame[column].astype(str).astype("category")
+    return frame
 
 
 def _reject(base: dict, count: int, why: str) -> dict:

@@ -418,6 +418,9 @@ def _read_stream(
                     key, key_ids, validate=False
                 ),
                 "year": frame_years.astype(int),
+                "period": pd.Categorical.from_codes(
+                    np.zeros(len(key), np.int8), ["year"], validate=False
+                ),
                 "value": frame_values,
                 "sheet": blank,
                 "cell": blank,
