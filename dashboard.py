@@ -16,6 +16,7 @@ from app_pages.common import (
     init_state_from_query,
     lang,
     load_store,
+    run_page,
     sync_query_params,
     year_choices,
 )
@@ -112,7 +113,7 @@ def main() -> None:
     page = st.navigation(pages)
     sync_query_params()
     try:
-        page.run()
+        run_page(page)
     finally:
         FIRST_PAGE_DRAWN.set()
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import quality
+from analytics import escape, quality
 from analytics.etl import uploads
-from analytics.etl.writer import StoreLockedError, previous_version, restore_previous
+from analytics.etl.writer import StoreLockedError, previous_version
 from analytics.i18n import t
 from analytics.store import open_store
 from app_pages import maps_ui
@@ -203,8 +203,8 @@ if st.button(tr["check"], disabled=not picked, key="upload_check"):
             staging = uploads.stage(
                 accepted, store=store_path(), on_progress=_progress_callback(bar)
             )
-        except StoreLockedError as error:
-            st.error(str(error), icon="🔒")
+        except (StoreLockedError, OSError) as error:
+            st.error(escape.markdown(error), icon="🔒")
         else:
             diff = uploads.diff_stores(
                 None if store.observations.empty else store,
@@ -289,8 +289,8 @@ if staged is not None:
             report = uploads.commit(
                 staging, store=store_path(), on_progress=_progress_callback(bar)
             )
-        except StoreLockedError as error:
-            st.error(str(error), icon="🔒")
+        except (StoreLockedError, OSError) as error:
+            st.error(escape.markdown(error), icon="🔒")
         else:
             st.session_state.pop(_STAGED, None)
             st.session_state["upload_message"] = tr["done"].format(v=report.version)
@@ -305,9 +305,9 @@ if previous is not None and st.button(
     tr["restore"].format(v=previous), key="upload_restore"
 ):
     try:
-        name = restore_previous(store_path())
-    except (StoreLockedError, FileNotFoundError) as error:
-        st.error(str(error))
+        name = uploads.revert(store_path())
+    except (StoreLockedError, OSError) as error:
+        st.error(escape.markdown(error))
     else:
         st.session_state["upload_message"] = tr["restored"].format(v=name)
         st.rerun()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics import escape, views
 from analytics import selection as sel_
-from analytics import views
 from analytics.i18n import name as name_of
 from analytics.i18n import t
 from app_pages.common import (
@@ -38,7 +38,7 @@ except views.NoData as reason:
     st.stop()
 st.subheader(f"{labels[territory]} — {selection.year}")
 st.dataframe(card, hide_index=True, width="stretch")
-st.caption(card.attrs["footer"])
+st.caption(escape.markdown(card.attrs["footer"]))
 
 indicator = pick_indicator(store, members["territory_id"].tolist())
 show_view(views.profile_trend, selection, territory, indicator)

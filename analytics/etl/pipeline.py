@@ -465,8 +465,10 @@ def _map_records(
             rejects,
             frame[infinite].assign(_record=position[infinite]),
             records,
-            lambda rec: "не конечное число (бесконечность или NaN): "
-            f"{rec.value!r} — значение не загружено",
+            lambda rec: (
+                "не конечное число (бесконечность или NaN): "
+                f"{rec.value!r} — значение не загружено"
+            ),
             "invalid",
         )
         frame = frame[~infinite].reset_index(drop=True)
@@ -505,8 +507,10 @@ def _map_records(
             rejects,
             frame[outside].assign(_record=position[outside]),
             records,
-            lambda rec: f"{rec.value:g} вне правдоподобного диапазона показателя "
-            f"{rec.indicator_id} ({bounds[rec.indicator_id]})",
+            lambda rec: (
+                f"{rec.value:g} вне правдоподобного диапазона показателя "
+                f"{rec.indicator_id} ({bounds[rec.indicator_id]})"
+            ),
             "invalid",
         )
         frame = frame[~outside].reset_index(drop=True)
@@ -688,8 +692,7 @@ def run_etl(
     pins = read_pins(raw)
     report.pinned = sorted(pins)
     report.skipped = [
-        {"path": _display_path(path, raw), "reason": reason}
-        for path, reason in skipped
+        {"path": _display_path(path, raw), "reason": reason} for path, reason in skipped
     ]
     with store_lock(store), PartitionWriter(store) as partitions:
         return _run_locked(files, store, report, on_progress, now, pins, partitions)
@@ -825,7 +828,21 @@ def _run_locked(
                         f"{path.name}: в файле нет ни одной строки данных "
                         "(только заголовок)"
                     )
-        except LayoutError as error:
+        except (
+            LayoutError,
+            OSError,
+            ValueError,
+            TypeError,
+            IndexError,
+            KeyError,
+        ) as error:
+            # A file no reader can take is rejected as a whole, whatever
+            # failed inside (a reader's defect included); the run goes on.
+            if not isinstance(error, LayoutError):
+                error = LayoutError(
+                    f"{path.name}: файл не прочитан "
+                    f"({type(error).__name__}: {str(error)[:200]})"
+                )
             file_report.status = "rejected"
             file_report.error = str(error)
             results[digest] = error

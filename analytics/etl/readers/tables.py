@@ -113,7 +113,8 @@ def _checked_text(path: Path, data: bytes | None = None) -> tuple[bytes, str, st
         raise LayoutError(f"{path.name}: файл пуст")
     if "\x00" in text_data:
         raise LayoutError(f"{path.name}: в тексте нулевые байты — это не CSV")
-    lines = text_data.count("\n")
+    # data rows: the lines after the header (a last line without "\n" counts)
+    lines = text_data.count("\n") + (not text_data.endswith("\n")) - 1
     if lines > max_rows():
         raise LayoutError(
             f"{path.name}: {_thousands(lines)} строк — больше предела "
@@ -191,7 +192,7 @@ def _utf8_table(data: bytes) -> pa.Table | None:
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     if len(body) <= _HEAD_BYTES or b"\x00" in data:
         return None
-    if data.count(b"\n") > max_rows():
+    if data.count(b"\n") + (not data.endswith(b"\n")) - 1 > max_rows():
         return None
     try:
         head = codecs.getincrementaldecoder("utf-8")().decode(body[:_HEAD_BYTES])
