@@ -1,0 +1,370 @@
+"""The store as a function of the raw folder, and inputs that must not get in.
+
+Each test here failed before its fix: derived values from the value that lost
+a conflict, a revert undone by the next run, non-finite values stored by the
+fast CSV path, header-only files loaded, tracebacks on an unwritable store,
+forged console lines, symlinks followed silently.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analytics.etl import pipeline
+from analytics.etl import uploads as up
+from analytics.etl.__main__ import main as etl_main
+from analytics.etl.pipeline import run_etl
+from analytics.store import open_store
+
+HEADER = "territory,year,indicator,value,unit\n"
+CITY, TOWN = "92730000", "92701000"  # Набережные Челны, Казань
+
+
+@pytest.fixture(autouse=True)
+def _cached_reference(monkeypatch):
+    """The reference tables read once for the module (0.5 s a run otherwise);
+    the ETL only reads them."""
+    monkeypatch.setattr(pipeline, "load_resolver", _resolver)
+    monkeypatch.setattr(pipeline.indicator_catalog, "load_catalog", _catalog)
+
+
+_resolver = functools.cache(pipeline.load_resolver)
+_catalog = functools.cache(pipeline.indicator_catalog.load_catalog)
+
+
+def resolved(store: Path) -> pd.DataFrame:
+    """The store's resolved observations, in a canonical order."""
+    obs = open_store(store).observations
+    key = ["territory_id", "indicator_id", "year"]
+    return (
+        obs[[*key, "value"]]
+        .astype({"indicator_id": str, "territory_id": str, "year": int})
+        .sort_values(key)
+        .reset_index(drop=True)
+    )
+
+
+def per_capita(store: Path, territory: str, year: int) -> float:
+    obs = resolved(store)
+    hit = obs[
+        (obs.territory_id == territory)
+        & (obs.indicator_id == "budget_revenue_per_capita")
+        & (obs.year == year)
+    ]
+    assert len(hit) == 1
+    return float(hit.value.iloc[0])
+
+
+# ------------------------------------------------------------------ item 6
+
+
+def test_derived_value_comes_from_the_conflict_winner(tmp_path):
+    """The issue's case: a file added later says the 2020 population is 1;
+    it loses the conflict (earlier path), and revenue per capita must stay
+    revenue / the winning population, as a fresh rebuild gives."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "b_main.csv").write_text(
+        HEADER
+        + f"{CITY},2020,population,530000,чел.\n"
+        + f"{CITY},2020,budget_revenue,11587000,тыс. руб.\n",
+        encoding="utf-8",
+    )
+    store = tmp_path / "store"
+    run_etl([raw], store)
+    assert per_capita(store, CITY, 2020) == pytest.approx(11_587_000_000 / 530_000)
+    (raw / "a_typo.csv").write_text(
+        HEADER + f"{CITY},2020,population,1,чел.\n", encoding="utf-8"
+    )
+    report = run_etl([raw], store)
+    assert report.conflicts == 1
+    assert report.conflict_examples[0]["kept_value"] == 530000
+    assert per_capita(store, CITY, 2020) == pytest.approx(11_587_000_000 / 530_000)
+    fresh = tmp_path / "fresh"
+    run_etl([raw], fresh)
+    pd.testing.assert_frame_equal(resolved(store), resolved(fresh))
+
+
+FILES = ["a.csv", "b.csv", "sub/c.csv"]
+ROWS = st.lists(
+    st.tuples(
+        st.sampled_from([CITY, TOWN]),
+        st.just(2020),
+        st.sampled_from(["population", "budget_revenue"]),
+        st.sampled_from([1, 500, 530000]),
+    ),
+    min_size=1,
+    max_size=4,
+    unique_by=lambda r: r[:3],
+)
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("write"), st.sampled_from(FILES), ROWS),
+        st.tuples(st.just("remove"), st.sampled_from(FILES), st.just(None)),
+        st.tuples(st.just("pin"), st.sampled_from([*FILES, None]), st.just(None)),
+    ),
+    min_size=2,
+    max_size=3,
+)
+
+
+def _apply(raw: Path, step) -> None:
+    action, name, rows = step
+    path = raw / name if name else None
+    if action == "write":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        units = {"population": "чел.", "budget_revenue": "тыс. руб."}
+        path.write_text(
+            HEADER + "".join(f"{t},{y},{i},{v},{units[i]}\n" for t, y, i, v in rows),
+            encoding="utf-8",
+        )
+    elif action == "remove":
+        if path.exists():
+            path.unlink()
+    else:
+        pins = raw / "pins.yaml"
+        if name is None:
+            pins.unlink(missing_ok=True)
+        else:
+            pins.write_text(f"pinned:\n  - {name}\n", encoding="utf-8")
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    derandomize=True,
+)
+@given(steps=STEPS)
+def test_incremental_store_equals_a_fresh_rebuild(tmp_path_factory, steps):
+    """Random sequences of added, changed and removed files and pins: after
+    every step the store kept up to date run by run holds what a store built
+    from scratch out of the same raw folder holds."""
+    base = tmp_path_factory.mktemp("seq")
+    raw, store = base / "raw", base / "store"
+    raw.mkdir()
+    # b.csv publishes what a.csv (an earlier path) may contradict
+    rows = [(CITY, 2020, "population", 530000), (CITY, 2020, "budget_revenue", 500)]
+    _apply(raw, ("write", "b.csv", rows))
+    run_etl([raw], store)
+    for number, step in enumerate(steps):
+        _apply(raw, step)
+        run_etl([raw], store)
+        fresh = base / f"fresh{number}"
+        run_etl([raw], fresh)
+        pd.testing.assert_frame_equal(resolved(store), resolved(fresh), obj=str(step))
+
+
+# ------------------------------------------------------------------ item 7
+
+
+def test_revert_restores_the_uploads_and_survives_the_next_run(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "base.csv").write_text(
+        HEADER + f"{CITY},2020,population,530000,чел.\n", encoding="utf-8"
+    )
+    (raw / "uploads").mkdir()
+    first = HEADER + f"{CITY},2021,population,531000,чел.\n"
+    (raw / "uploads" / "fix.csv").write_text(first, encoding="utf-8")
+    store = tmp_path / "store"
+    monkeypatch.setenv("AGGLO_RAW", str(raw))
+    run_etl([raw], store)
+    before = resolved(store)
+    version = open_store(store).version
+
+    # an upload that replaces fix.csv and one that is new
+    changed = first.replace("531000", "999")
+    staged = up.stage(
+        [
+            up.check_upload("fix.csv", changed.encode()),
+            up.check_upload(
+                "new.csv", (HEADER + f"{TOWN},2020,population,5,чел.\n").encode()
+            ),
+        ],
+        store=store,
+    )
+    up.commit(staged, store=store)
+    assert len(resolved(store)) > len(before)
+
+    assert up.revert(store) == version
+    assert (raw / "uploads" / "fix.csv").read_text(encoding="utf-8") == first
+    assert not (raw / "uploads" / "new.csv").exists()
+    assert list((raw / up.REVERTED).rglob("new.csv"))  # set aside, not deleted
+    pd.testing.assert_frame_equal(resolved(store), before)
+    # the next run finds the inputs of the version restored: nothing changes
+    report = run_etl([raw], store)
+    assert not report.changed and report.version == version
+    pd.testing.assert_frame_equal(resolved(store), before)
+
+
+# ------------------------------------------------------------------ item 8
+
+
+@pytest.mark.parametrize("text", ["inf", "-inf", "1e309", "Infinity", "-1e400"])
+def test_non_finite_values_are_rejected_with_their_cell(tmp_path, text):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    rows = [f"{CITY},{2000 + i},population,{500 + i},чел.\n" for i in range(20)]
+    rows[7] = f"{CITY},2007,Произвольный показатель,{text},ед.\n"
+    # big enough for the fast Arrow path (more than 64 KB)
+    filler = "".join(f"{CITY},{1950 + i % 50},x_filler,{i},ед.\n" for i in range(3000))
+    (raw / "big.csv").write_text(HEADER + "".join(rows) + filler, encoding="utf-8")
+    (raw / "small.csv").write_text(HEADER + rows[7], encoding="utf-8")
+    store = tmp_path / "store"
+    report = run_etl([raw], store)
+    obs = open_store(store).observations
+    assert obs.value.map(lambda v: v == v and abs(v) != float("inf")).all()
+    big = {f.path: f for f in report.files}["big.csv"]
+    assert big.rejected >= 1
+    assert any("строка 9" in e and "«value»" in e for e in big.reject_examples), (
+        big.reject_examples
+    )
+    assert {f.path: f.status for f in report.files}["small.csv"] == "rejected"
+
+
+def test_values_outside_the_catalog_range_are_rejected(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "shares.csv").write_text(
+        HEADER
+        + f"{CITY},2020,municipal_staff_higher_education_share,1000,%\n"
+        + f"{CITY},2021,municipal_staff_higher_education_share,-50,%\n"
+        + f"{CITY},2022,municipal_staff_higher_education_share,75.5,%\n",
+        encoding="utf-8",
+    )
+    report = run_etl([raw], tmp_path / "store")
+    file = report.files[0]
+    assert file.rejected == 2 and file.observations == 1
+    assert "строка 2" in file.reject_examples[0]
+    assert "от 0 до 100 %" in file.reject_examples[0]
+    assert "строка 3" in file.reject_examples[1]
+
+
+# ------------------------------------------------------------------ item 10
+
+
+def test_header_only_file_is_rejected_and_writes_no_version(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "good.csv").write_text(
+        HEADER + f"{CITY},2020,population,530000,чел.\n", encoding="utf-8"
+    )
+    store = tmp_path / "store"
+    version = run_etl([raw], store).version
+    (raw / "header.csv").write_text(HEADER, encoding="utf-8")
+    report = run_etl([raw], store)
+    header = {f.path: f for f in report.files}["header.csv"]
+    assert header.status == "rejected" and "только заголовок" in header.error
+    assert report.exit_code == 1 and not report.changed and report.version == version
+
+
+def test_row_limit_does_not_count_the_header(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    monkeypatch.setenv("AGGLO_MAX_ROWS", "3")
+    rows = "".join(f"{CITY},{2020 + i},population,{i + 1},чел.\n" for i in range(3))
+    (raw / "three.csv").write_text(HEADER + rows, encoding="utf-8")
+    (raw / "four.csv").write_text(
+        HEADER + rows + f"{TOWN},2020,population,9,чел.", encoding="utf-8"
+    )
+    report = run_etl([raw], tmp_path / "store")
+    status = {f.path: f for f in report.files}
+    assert status["three.csv"].status == "loaded"
+    assert status["four.csv"].status == "rejected"
+    assert "4 строк" in status["four.csv"].error
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [(errno.EROFS, "только для чтения"), (errno.ENOSPC, "нет места")],
+)
+def test_unwritable_store_gives_a_russian_message_and_exit_2(
+    tmp_path, monkeypatch, capsys, code, words
+):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "good.csv").write_text(
+        HEADER + f"{CITY},2020,population,530000,чел.\n", encoding="utf-8"
+    )
+    store = tmp_path / "store"
+    assert etl_main(["--raw", str(raw), "--store", str(store), "--quiet"]) == 0
+    live = open_store(store).version
+    (raw / "more.csv").write_text(
+        HEADER + f"{TOWN},2020,population,1000,чел.\n", encoding="utf-8"
+    )
+
+    def full(*args, **kwargs):
+        raise OSError(code, os.strerror(code), str(store / "versions"))
+
+    # root ignores file modes: the failure is made where the version is written
+    monkeypatch.setattr("analytics.etl.writer._write_table", full)
+    capsys.readouterr()
+    assert etl_main(["--raw", str(raw), "--store", str(store), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert words in err and str(store) in err and "Traceback" not in err
+    assert open_store(store).version == live
+
+
+# ------------------------------------------------------------------ item 11
+
+
+def test_file_names_cannot_forge_console_lines(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    forged = "x\nОТКЛОНЁН good.csv: подделка\x1b[2J.csv"
+    (raw / forged).write_text("a,b\n1,2\n", encoding="utf-8")
+    (raw / "good.csv").write_text(
+        HEADER + f"{CITY},2020,population,530000,чел.\n", encoding="utf-8"
+    )
+    summary = run_etl([raw], tmp_path / "store").summary_table()
+    lines = summary.splitlines()
+    assert not any(line.startswith("ОТКЛОНЁН good.csv") for line in lines)
+    assert "\x1b" not in summary
+    assert "x\\nОТКЛОНЁН good.csv: подделка\\x1b[2J.csv" in summary
+
+
+# ------------------------------------------------------------------ item 12
+
+
+def test_links_are_not_followed_and_every_skipped_path_is_listed(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.csv").write_text(
+        HEADER + f"{TOWN},2020,population,1,чел.\n", encoding="utf-8"
+    )
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "good.csv").write_text(
+        HEADER + f"{CITY},2020,population,530000,чел.\n", encoding="utf-8"
+    )
+    (raw / "link.csv").symlink_to(outside / "secret.csv")
+    (raw / "linked_folder").symlink_to(outside)
+    (raw / "..data.csv").write_text(HEADER, encoding="utf-8")
+    (raw / "notes.docx").write_bytes(b"PK")
+    (raw / ".hidden").mkdir()
+    (raw / ".hidden" / "x.csv").write_text(HEADER, encoding="utf-8")
+    report = run_etl([raw], tmp_path / "store")
+    assert [f.path for f in report.files] == ["good.csv"]
+    skipped = {s["path"]: s["reason"] for s in report.skipped}
+    assert skipped == {
+        "link.csv": pipeline.SKIP_LINK,
+        "linked_folder": pipeline.SKIP_LINK,
+        "..data.csv": pipeline.SKIP_HIDDEN,
+        ".hidden": pipeline.SKIP_HIDDEN,
+        "notes.docx": pipeline.SKIP_TYPE,
+    }
+    summary = report.summary_table()
+    for path, reason in skipped.items():
+        assert f"ПРОПУЩЕН {path}: {reason}" in summary
+    assert set(open_store(tmp_path / "store").observations.territory_id) == {CITY}
+    shutil.rmtree(outside)
