@@ -368,3 +368,58 @@ def test_links_are_not_followed_and_every_skipped_path_is_listed(tmp_path):
         assert f"ПРОПУЩЕН {path}: {reason}" in summary
     assert set(open_store(tmp_path / "store").observations.territory_id) == {CITY}
     shutil.rmtree(outside)
+
+
+# ------------------------------------------------------------------ item 9
+
+
+def test_utf8_file_with_one_cp1251_line_is_decoded_line_by_line(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    lines = [f"{CITY},{2000 + i},Показатель обеспеченности,{i},ед.\n" for i in range(5)]
+    data = HEADER.encode() + b"".join(
+        line.encode("cp1251" if i == 2 else "utf-8") for i, line in enumerate(lines)
+    )
+    (raw / "mixed.csv").write_bytes(data)
+    store = tmp_path / "store"
+    report = run_etl([raw], store)
+    assert report.files[0].observations == 5 and report.files[0].rejected == 0
+    obs = open_store(store).observations
+    names = open_store(store).indicators.set_index("indicator_id").name_ru
+    assert {names[i] for i in obs.indicator_id.astype(str)} == {
+        "Показатель обеспеченности"
+    }
+
+
+@pytest.mark.parametrize("rows", [20, 4000])  # pandas, and Arrow (over 64 KB)
+def test_thousands_separators_are_decided_per_file(tmp_path, rows):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    filler = "".join(
+        f"{CITY},{1900 + i % 100},x_{i // 100},{i},ед.\n" for i in range(rows)
+    )
+    (raw / "comma_thousands.csv").write_text(
+        HEADER
+        + f'{CITY},2020,Выручка,"1,234.5",ед.\n'
+        + f'{CITY},2021,Выручка,"1,234",ед.\n'
+        + filler,
+        encoding="utf-8",
+    )
+    (raw / "both.csv").write_text(
+        HEADER
+        + f'{TOWN},2020,Выручка,"1,234.5",ед.\n'
+        + f'{TOWN},2021,Выручка,"1,234",ед.\n'
+        + f'{TOWN},2022,Выручка,"12,5",ед.\n',
+        encoding="utf-8",
+    )
+    store = tmp_path / "store"
+    report = {f.path: f for f in run_etl([raw], store).files}
+    obs = open_store(store).observations.astype({"territory_id": str})
+    ids = open_store(store).indicators.set_index("name_ru").indicator_id
+    got = obs[obs.indicator_id == ids["Выручка"]].set_index(["territory_id", "year"])
+    assert got.value[(CITY, 2020)] == 1234.5 and got.value[(CITY, 2021)] == 1234
+    assert got.value[(TOWN, 2020)] == 1234.5 and got.value[(TOWN, 2022)] == 12.5
+    assert (TOWN, 2021) not in got.index
+    assert report["both.csv"].rejected == 1
+    assert "строка 3" in report["both.csv"].reject_examples[0]
+    assert "запятая" in report["both.csv"].reject_examples[0]
