@@ -10,7 +10,7 @@ formula or render as Markdown/HTML:
 * :func:`markdown` — Markdown, Streamlit's ``:color[…]``/``:icon:`` and
   ``$…$`` syntax and HTML shown as typed, on one line;
 * :func:`html` — HTML text and attribute values;
-* :func:`guard_cell` — a text cell that spreadsheet
+* :func:`xlsx` and :func:`guard_cell` — a text cell that spreadsheet
   software never reads as a formula (``=``, ``+``, ``-``, ``@``, tab, CR).
 """
 
@@ -98,6 +98,25 @@ def looks_like_formula(value: object) -> bool:
     (False, False)
     """
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+#: Characters XML 1.0 (and so XLSX) cannot hold; openpyxl refuses them.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xlsx(value: Any) -> Any:
+    r"""A value for a spreadsheet cell: text with the control characters XLSX
+    cannot hold shown escaped; other values as they are. Mark the cell with
+    :func:`guard_cell` once written.
+
+    >>> print(xlsx("name\x1b[31m.csv"))
+    name\x1b[31m.csv
+    >>> xlsx(2.5)
+    2.5
+    """
+    if isinstance(value, str) and _XML_ILLEGAL.search(value):
+        return _XML_ILLEGAL.sub(lambda m: _escaped_char(m.group()), value)
+    return value
 
 
 def guard_cell(cell: Any) -> Any:
