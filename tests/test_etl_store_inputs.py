@@ -423,3 +423,19 @@ def test_thousands_separators_are_decided_per_file(tmp_path, rows):
     assert report["both.csv"].rejected == 1
     assert "строка 3" in report["both.csv"].reject_examples[0]
     assert "запятая" in report["both.csv"].reject_examples[0]
+
+
+def test_formulas_without_saved_values_are_reported_as_such(tmp_path):
+    from tests.robustness.hostile import REGION_TABLE, _xlsx
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    # openpyxl writes formulas without a computed value, as scripts do
+    _xlsx(REGION_TABLE, formulas={"B7": "=B6*2", "C7": "=SUM(C6)"})(raw / "f.xlsx")
+    report = run_etl([raw], tmp_path / "store")
+    file = report.files[0]
+    assert file.status == "loaded" and file.observations == 2
+    assert file.rejected == 2 and file.missing == 0
+    assert file.reject_examples[0].startswith("лист «Т1», B7: формула без")
+    rejects = open_store(tmp_path / "store").rejects
+    assert set(rejects[rejects.reason.str.startswith("формула")].cell) == {"B7", "C7"}

@@ -48,6 +48,7 @@ import yaml
 
 from analytics.escape import console
 from analytics.etl import indicators as indicator_catalog
+from analytics.etl.formulas import mark_formulas
 from analytics.etl.readers import SUPPORTED_SUFFIXES, LayoutError, read_file
 from analytics.etl.readers.base import ReadResult, cell_texts, codes_of, plain
 from analytics.etl.territories import REFERENCE_DIR, load_resolver
@@ -807,6 +808,7 @@ def _run_locked(
                 is_territory=resolver.is_territory,
                 named_columns=catalog.column_units,
             )
+            mark_formulas(path, result.rejects)
             frame, rejects = _map_records(
                 result,
                 file_report,

@@ -48,6 +48,20 @@ _resolver = functools.cache(pipeline.load_resolver)
 _catalog = functools.cache(pipeline.indicator_catalog.load_catalog)
 
 
+#: input → (status, words its message must contain)
+EXPECTED = {
+    "number_01.csv": ("rejected", "бесконечность вместо числа: '1e309'"),
+    "number_06.csv": ("rejected", "бесконечность вместо числа: 'Infinity'"),
+    "header_only.csv": ("rejected", "только заголовок"),
+    "enc_mixed_lines.csv": ("loaded", ""),
+    "share_out_of_range.csv": ("rejected", "вне правдоподобного диапазона"),
+    "xlsx_uncached_formulas.xlsx": ("loaded", "формула без сохранённого значения"),
+    "over_row_limit.csv": ("rejected", "60 строк — больше предела 50"),
+    "bomb_ratio.xlsx": ("rejected", "zip-бомбы"),
+    "dup_differ.csv": ("loaded", "с другим значением"),
+}
+
+
 def _tree(store: Path) -> dict[str, str]:
     return {
         str(p.relative_to(store)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -159,6 +173,13 @@ def test_hostile_inputs(hostile_run, tmp_path):
             outcome[item.name] = "skipped"
         else:
             unaccounted.append(item.name)
+
+    # --- inputs whose outcome is known say what they are
+    for name, (status, words) in EXPECTED.items():
+        f = files.get(name)
+        said = (f["error"] + " ".join(f["reject_examples"])) if f else ""
+        if f is None or f["status"] != status or words not in said:
+            wrong.append((f"{name}: expected {status} «{words}»", f))
 
     # --- the store is the raw folder's: a fresh rebuild gives the same
     fresh = tmp_path / "fresh"
