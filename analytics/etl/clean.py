@@ -78,6 +78,9 @@ COMMA_DECIMAL = (
 )
 #: A cell whose comma could be either («1,234»).
 COMMA_AMBIGUOUS = r"^\s*[+-]?[1-9]\d{0,2},\d{3}\s*$"
+#: Cells whose value depends on :func:`comma_role` («1,234», «1,234,567»): a
+#: file without any needs no role (its other cells are not searched).
+COMMA_GROUPS = re.compile(r"^\s*[+-]?[1-9]\d{0,2}(,\d{3})+\s*$")
 AMBIGUOUS_REASON = (
     "запятая может отделять и тысячи, и дробную часть: в файле есть числа "
     "обоих видов («1,234.5» и «12,5»), значение не угадывается"

@@ -33,6 +33,7 @@ import pyarrow.csv as pacsv
 
 from analytics.etl.clean import (
     COMMA_DECIMAL,
+    COMMA_GROUPS,
     COMMA_THOUSANDS,
     Comma,
     comma_role,
@@ -331,7 +332,7 @@ def parse_values(
     values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float, copy=True)
     values[~np.isfinite(values)] = np.nan
     slow = np.isnan(values) & (cleaned != "").to_numpy()
-    if slow.any() and comma is None:
+    if comma is None and _needs_role(raw.iloc[np.flatnonzero(slow)]):
         comma = comma_role(raw[raw.str.contains(",|\\.", regex=True, na=False)])
     for i in np.flatnonzero(slow):
         parsed = parse_value(raw.iat[i], comma=comma or "decimal")
@@ -376,8 +377,8 @@ def _checked_cast(
         return parse_values(pd.Series(cells.to_pylist(), dtype=object))
     slow = np.flatnonzero(~np.isfinite(values))
     if len(slow):
-        comma = _comma_role(cells)
         raw = pd.Series(cells.take(slow).to_pylist(), dtype=object)
+        comma = _comma_role(cells) if _needs_role(raw) else "decimal"
         parsed = parse_values(raw, comma)[0]
         zeros = raw[parsed == 0]
         if zeros.str.contains("-|\u2212").any():
@@ -385,6 +386,14 @@ def _checked_cast(
         values = values.copy() if not values.flags.writeable else values
         values[slow] = parsed
     return values, ~np.isnan(values)
+
+
+def _needs_role(raw: pd.Series) -> bool:
+    """Whether some of these cells read differently as thousands («1,234»)."""
+    return any(
+        isinstance(text, str) and "," in text and COMMA_GROUPS.match(text)
+        for text in raw
+    )
 
 
 def _comma_role(cells: pa.ChunkedArray) -> Comma:
