@@ -316,7 +316,7 @@ def show_view(fn, selection: Selection, *args) -> Chart | None:
     try:
         chart = view(fn.__name__, selection, *args)
     except views.NoData as reason:
-        st.info(_escape(str(reason)))
+        st.info(str(reason))  # i18n text with its own Markdown
         return None
     except Exception as error:  # whatever the store holds: a reason, no traceback
         st.warning(t("error.view", lang(), reason=_reason(error)))
