@@ -53,6 +53,22 @@ def resolved(store: Path) -> pd.DataFrame:
     )
 
 
+def tables(store: Path) -> dict[str, pd.DataFrame]:
+    """The store's other tables in a canonical order (sources without the
+    time of loading)."""
+    opened = open_store(store)
+    out = {}
+    for name, drop in (
+        ("territories", []),
+        ("indicators", []),
+        ("rejects", []),
+        ("sources", ["loaded_at"]),
+    ):
+        table = getattr(opened, name).drop(columns=drop).astype(str)
+        out[name] = table.sort_values(list(table.columns)).reset_index(drop=True)
+    return out
+
+
 def per_capita(store: Path, territory: str, year: int) -> float:
     obs = resolved(store)
     hit = obs[
@@ -99,7 +115,7 @@ ROWS = st.lists(
     st.tuples(
         st.sampled_from([CITY, TOWN]),
         st.just(2020),
-        st.sampled_from(["population", "budget_revenue"]),
+        st.sampled_from(["population", "budget_revenue", "Свободный показатель"]),
         st.sampled_from([1, 500, 530000]),
     ),
     min_size=1,
@@ -122,7 +138,11 @@ def _apply(raw: Path, step) -> None:
     path = raw / name if name else None
     if action == "write":
         path.parent.mkdir(parents=True, exist_ok=True)
-        units = {"population": "чел.", "budget_revenue": "тыс. руб."}
+        units = {
+            "population": "чел.",
+            "budget_revenue": "тыс. руб.",
+            "Свободный показатель": "ед.",
+        }
         path.write_text(
             HEADER + "".join(f"{t},{y},{i},{v},{units[i]}\n" for t, y, i, v in rows),
             encoding="utf-8",
@@ -162,6 +182,8 @@ def test_incremental_store_equals_a_fresh_rebuild(tmp_path_factory, steps):
         fresh = base / f"fresh{number}"
         run_etl([raw], fresh)
         pd.testing.assert_frame_equal(resolved(store), resolved(fresh), obj=str(step))
+        for name, table in tables(store).items():
+            pd.testing.assert_frame_equal(table, tables(fresh)[name], obj=name)
 
 
 # ------------------------------------------------------------------ item 7
