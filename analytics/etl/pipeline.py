@@ -827,8 +827,8 @@ def _run_locked(
                     )
                 if not rejects:  # not even an empty cell: a header alone
                     raise LayoutError(
-                        f"{path.name}: в файле нет ни одной строки данных "
-                        "(только заголовок)"
+                        f"{path.name}: в файле нет ни одной строки данных: "
+                        "только заголовок или строки, не похожие на данные"
                     )
         except (
             LayoutError,

@@ -55,6 +55,17 @@ def _xlsx(rows: list[list], *, formulas: dict[str, str] | None = None) -> Callab
     return build
 
 
+def _xlsx_titled(title: str, rows: list[list]) -> Callable:
+    def build(path: Path) -> None:
+        book = openpyxl.Workbook()
+        book.active.title = title
+        for row in rows:
+            book.active.append(row)
+        book.save(path)
+
+    return build
+
+
 REGION_TABLE = [
     ["Регионы России. 2024"],
     ["ЧИСЛЕННОСТЬ ВРАЧЕЙ"],
@@ -210,6 +221,10 @@ def _formulas() -> list[Hostile]:
         Hostile("формулы", "cell_minus.csv", _tidy("5", indicator="-2+3+cmd")),
         Hostile("формулы", "xlsx_formula_strings.xlsx", _xlsx([*REGION_TABLE[:5], [link, 1, 2]])),
         Hostile("формулы", "xlsx_uncached_formulas.xlsx", _xlsx(REGION_TABLE, formulas={"B7": "=B6*2", "C7": "=SUM(C6)"})),
+        Hostile("формулы", "xlsx_text_numbers.xlsx", _xlsx([*REGION_TABLE[:5], ["Российская Федерация", "1e309", "inf"], ["г. Севастополь", "1,234", "NaN"]])),
+        Hostile("формулы", "xlsx_huge.xlsx", _xlsx([*REGION_TABLE[:5], ["Российская Федерация", 1e308, -1e308], ["г. Севастополь", 1e-320, 0]])),
+        Hostile("формулы", "xlsx_markdown_sheet.xlsx", _xlsx_titled("__лист__ <b>x<b> `код`", REGION_TABLE)),
+        Hostile("формулы", "xlsx_markdown_cells.xlsx", _xlsx([*REGION_TABLE[:5], ["**Атлантида**\nОТКЛОНЁН", 1, 2], ["=HYPERLINK(\"x\")", 3, 4]])),
     ]  # fmt: skip
 
 
