@@ -57,8 +57,12 @@ def console(text: object) -> str:
 
 
 # Markdown, Streamlit's directives (``:red[…]``, ``:material/x:``), LaTeX
-# ``$`` and the HTML characters: each is shown as typed.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=^\"'])")
+# ``$``, autolinks (``http:``) and the HTML characters: each is shown as
+# typed. Dots, dashes and pluses only start lists at the start of a line:
+# :data:`_LIST_START` escapes them there (a file name keeps its dots).
+MARKDOWN_SPECIAL = "\\`*_{}[]()<>#|~:$&"
+_MARKDOWN_SPECIAL = re.compile("([" + re.escape(MARKDOWN_SPECIAL) + "])")
+_LIST_START = re.compile(r"\s*(\d+[.)]|[-+=])")
 
 
 def markdown(text: object) -> str:
@@ -71,7 +75,12 @@ def markdown(text: object) -> str:
     >>> print(markdown("# title\nline"))
     \# title\\nline
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", console(text))
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", console(text))
+    start = _LIST_START.match(escaped)  # «1.», «-», «+» would start a list
+    if start is None:
+        return escaped
+    at = start.end(1) - 1
+    return escaped[:at] + "\\" + escaped[at:]
 
 
 def html(text: object) -> str:

@@ -98,19 +98,26 @@ def _cli(raw: Path, store: Path, report: Path) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-_MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|~:$&=^\"'")
+#: Characters that format in Streamlit's Markdown anywhere in a line
+#: (emphasis, code, links, HTML, headings, tables, strikethrough, directives
+#: and autolinks, LaTeX, entities); «!» only before «[», which is escaped.
+_MD_SPECIAL = set("\\`*_{}[]()<>#|~:$&")
+_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
 def _markdown_safe(text: str) -> bool:
-    """Every Markdown/HTML special character is escaped by a backslash and no
-    control character is left (so nothing renders but the text itself)."""
+    """Every Markdown/HTML special character is escaped by a backslash, a
+    list cannot start («1.», «-», «+»), and no control character is left
+    (so nothing renders but the text itself)."""
+    if re.match(r"\s*(\d+[.)]|[-+])", text):
+        return False
     i = 0
     while i < len(text):
         ch = text[i]
         if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
             return False
         if ch == "\\":
-            if i + 1 < len(text) and text[i + 1] in _MD_SPECIAL:
+            if i + 1 < len(text) and text[i + 1] in _PUNCTUATION:
                 i += 2
                 continue
             return False
