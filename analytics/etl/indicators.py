@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from analytics.etl.annual import check_rule
 from analytics.etl.clean import normalize_name
 from analytics.etl.readers.base import RawIndicator
 from analytics.etl.units import parse_unit
@@ -84,6 +85,8 @@ class CatalogEntry:
     #: plausible (min, max) in the canonical unit; a published value outside
     #: it is rejected with its cell (None: no bound)
     range: tuple[float | None, float | None] = (None, None)
+    #: how an annual value comes from sub-annual ones (see analytics.etl.annual)
+    annual: str = ""
 
 
 def _range(item: dict, path: Path) -> tuple[float | None, float | None]:
@@ -108,6 +111,12 @@ class Catalog:
     entries: dict[str, CatalogEntry]
     by_code: dict[str, tuple[str, str]] = field(default_factory=dict)
     by_name: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def annual_rules(self) -> dict[str, str]:
+        """Indicator id → the rule that derives its annual value from
+        sub-annual ones (only the indicators that state one)."""
+        return {e.id: e.annual for e in self.entries.values() if e.annual}
 
     @property
     def column_units(self) -> dict[str, str]:
@@ -143,6 +152,7 @@ def load_catalog(path: Path = DEFAULT_CATALOG) -> Catalog:
                 note_ru=item.get("note_ru", ""),
                 note_en=item.get("note_en", ""),
                 range=_range(item, path),
+                annual=check_rule(item.get("annual"), item["id"]),
             )
         except KeyError as error:
             raise ValueError(
