@@ -245,13 +245,31 @@ def _is_in(ids: pd.Series, wanted) -> np.ndarray:
     return np.asarray(ids.astype(str).isin(wanted), dtype=bool)
 
 
+#: The annual average population stands in where the 1 January figure is
+#: missing, as in the index views (:data:`analytics.selection.POPULATION_FALLBACK`).
+POPULATION_FALLBACK = "population_avg"
+
+
 def _population(observations: pd.DataFrame, population: str) -> pd.DataFrame:
-    """``territory_id``, ``year``, ``population`` (persons)."""
-    rows = observations[_is_in(observations[INDICATOR_ID], [population])]
-    rows = rows[[TERRITORY_ID, YEAR, VALUE]].dropna()
-    rows = rows.assign(**{YEAR: rows[YEAR].astype(int)})
-    return rows.drop_duplicates([TERRITORY_ID, YEAR]).rename(
-        columns={VALUE: POPULATION}
+    """``territory_id``, ``year``, ``population`` (persons); for the default
+    ``population``, the annual average where the 1 January figure is missing,
+    as everywhere else in the app."""
+    wanted = [population]
+    if population == POPULATION:
+        wanted.append(POPULATION_FALLBACK)
+    rows = observations[_is_in(observations[INDICATOR_ID], wanted)]
+    rows = rows[[TERRITORY_ID, YEAR, INDICATOR_ID, VALUE]].dropna()
+    rows = rows.assign(
+        **{
+            YEAR: rows[YEAR].astype(int),
+            "_fallback": _text(rows[INDICATOR_ID]) != population,
+        }
+    )
+    rows = rows.sort_values("_fallback", kind="stable")  # the figure asked first
+    return (
+        rows.drop_duplicates([TERRITORY_ID, YEAR])[[TERRITORY_ID, YEAR, VALUE]]
+        .rename(columns={VALUE: POPULATION})
+        .reset_index(drop=True)
     )
 
 
@@ -515,7 +533,14 @@ def _denominators(
     keys = pd.MultiIndex.from_arrays(
         [panel[TERRITORY_ID], _text(denominator), panel[YEAR]]
     )
-    values = lookup.reindex(keys).to_numpy()
+    values = lookup.reindex(keys).to_numpy(dtype=float)
+    per_person = (denominator == POPULATION).to_numpy()
+    if per_person.any():  # the population with its fallback, as the weights
+        pop = _population(observations, POPULATION)
+        pop = pop.set_index([TERRITORY_ID, YEAR])[POPULATION]
+        at = pd.MultiIndex.from_arrays([panel[TERRITORY_ID], panel[YEAR].astype(int)])
+        fallback = pop.reindex(at).to_numpy(dtype=float)
+        values = np.where(per_person & np.isnan(values), fallback, values)
     scale = panel[INDICATOR_ID].map(basis["scale"]).to_numpy(dtype=float)
     return pd.Series(values / scale, index=panel.index)
 
