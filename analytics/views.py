@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from analytics import charts, composite, convergence, gaps, indices
+from analytics import charts, composite, convergence, gaps, indices, intervals
 from analytics import selection as sel_
 from analytics.chart_model import Chart, footer_line
 from analytics.i18n import fmt_amount, fmt_number, fmt_ratio, t
@@ -377,6 +377,62 @@ def lorenz(store: Store, selection: Selection, indicator_id: str) -> Chart:
     )
 
 
+def _interval_row(row: pd.Series, key: str, lang: str) -> dict:
+    """One index's bars: its confidence interval where the interval was
+    measured to cover 90 %, otherwise its range without one territory."""
+    reliable = bool(row["reliable"])
+    return {
+        "label": t(f"index.{key}", lang),
+        "estimate": row["estimate"],
+        "kind": t("label.kind_ci" if reliable else "label.kind_loo", lang),
+        "low": row["low"] if reliable else row["loo_low"],
+        "high": row["high"] if reliable else row["loo_high"],
+        "reliable": reliable,
+        "reason": row["reason"],
+        "n": int(row["n"]),
+    }
+
+
+def _reason_text(reason: str, index: str, n: int, weighted: bool, lang: str) -> str:
+    need = intervals.reliable_from(index, weighted)
+    return t(f"reason.{reason}", lang, n=n, need=need if need is not None else "—")
+
+
+def _interval_caption(
+    table: pd.DataFrame, n: int, n_boot: int, weighted: bool, lang: str
+) -> str:
+    """Which bars are 95 % intervals, which are leave-one-out ranges and why,
+    and what an interval means when the territories are all there are."""
+    shown = table[table["reliable"]]
+    caption = ""
+    if len(shown):
+        caption += t(
+            "caption.index_bootstrap",
+            lang,
+            n=n,
+            n_boot=n_boot,
+            indices=", ".join(shown["label"]),
+        )
+    else:
+        caption += "."
+    others = table[~table["reliable"]]
+    reasons = [
+        _reason_text(r.reason, r.index, n, weighted, lang) for r in others.itertuples()
+    ]
+    for reason in dict.fromkeys(reasons):
+        labels = [
+            r.label
+            for r, why in zip(others.itertuples(), reasons, strict=True)
+            if why == reason
+        ]
+        caption += t(
+            "caption.index_loo", lang, indices=", ".join(labels), reason=reason
+        )
+    if len(shown):
+        caption += t("caption.interval_meaning", lang)
+    return caption
+
+
 def index_table(
     store: Store, selection: Selection, indicator_id: str, *, n_boot: int = 499
 ) -> Chart:
@@ -391,6 +447,7 @@ def index_table(
         value=VALUE,
         weight="population" if selection.weighted else None,
         n_boot=n_boot,
+        which=CI_INDICES,
     ).set_index("index")
     rows = []
     skipped = []
@@ -399,15 +456,7 @@ def index_table(
         if row is None or not np.isfinite(row["estimate"]):
             skipped.append(t(f"index.{key}", lang))
             continue
-        rows.append(
-            {
-                "index": key,
-                "label": t(f"index.{key}", lang),
-                "estimate": row["estimate"],
-                "low": row["low"],
-                "high": row["high"],
-            }
-        )
+        rows.append(_interval_row(row, key, lang) | {"index": key})
     if not rows:
         raise NoData(t("empty.too_few", lang, need=MIN_TERRITORIES, have=len(data)))
     table = pd.DataFrame(rows)
@@ -441,11 +490,13 @@ def index_table(
         caption += t(
             "caption.index_theil", lang, value=fmt_number(theil_row, lang, digits=3)
         )
-    caption += t("caption.index_bootstrap", lang, n=len(data), n_boot=n_boot)
+    caption += _interval_caption(table, len(data), n_boot, selection.weighted, lang)
     for row in ratios.itertuples():
         low, high = (fmt_number(v, lang, digits=2) for v in (row.low, row.high))
+        loo = "" if row.reliable else f" ({t('label.loo', lang)})"
         caption += (
-            f" {row.label} = {fmt_number(row.estimate, lang, digits=2)} [{low}; {high}]."
+            f" {row.label} = {fmt_number(row.estimate, lang, digits=2)} "
+            f"[{low}; {high}]{loo}."
         )
     if skipped:
         caption += t("caption.index_skipped", lang, indices=", ".join(skipped))
@@ -455,10 +506,11 @@ def index_table(
         columns={
             "label": t("label.index", lang),
             "estimate": t("label.value", lang),
-            "low": "CI low",
-            "high": "CI high",
+            "kind": t("label.interval_kind", lang),
+            "low": t("label.low", lang),
+            "high": t("label.high", lang),
         }
-    ).drop(columns="index")
+    ).drop(columns=["index", "reliable", "reason"])
     return Chart(
         key=f"indices_{indicator_id}",
         figure=fig,
@@ -637,14 +689,16 @@ def compare_agglomerations(
             weight="population" if selection.weighted else None,
             by="agg",
             n_boot=n_boot,
+            which=[index],
         )
-        boot = boot[boot["index"] == index].set_index("agg")
+        boot = boot.set_index("agg")
         for agg in aggs.to_dict("records"):
             if agg["agglomeration_id"] not in boot.index:
                 continue
             res = boot.loc[agg["agglomeration_id"]]
             if not np.isfinite(res["estimate"]):
                 continue
+            bars = _interval_row(res, index, lang)
             rows.append(
                 {
                     "label": name_of(agg, lang),
@@ -653,8 +707,10 @@ def compare_agglomerations(
                         lang,
                     ),
                     "estimate": res["estimate"],
-                    "low": res["low"],
-                    "high": res["high"],
+                    "kind": bars["kind"],
+                    "low": bars["low"],
+                    "high": bars["high"],
+                    "reliable": bars["reliable"],
                     "n": int(res["n"]),
                     "current": agg["agglomeration_id"] == selection.agglomeration_id,
                 }
@@ -690,6 +746,27 @@ def compare_agglomerations(
         else f"Most even: {low.label} ({fmt_number(low.estimate, lang, digits=3)}); "
         f"most uneven: {high.label} ({fmt_number(high.estimate, lang, digits=3)})."
     )
+    need = intervals.reliable_from(index, selection.weighted)
+    shown = int(table["reliable"].sum())
+    if need is None:
+        reason = _reason_text(
+            intervals.unreliable_reason(index, 30, selection.weighted),
+            index,
+            30,
+            selection.weighted,
+            lang,
+        )
+        caption += t("caption.compare_loo", lang, reason=reason)
+    else:
+        caption += t(
+            "caption.compare_intervals",
+            lang,
+            shown=shown,
+            total=len(table),
+            need=need,
+        )
+    if shown:
+        caption += t("caption.interval_meaning", lang)
     return Chart(
         key=f"compare_{index}_{indicator_id}",
         figure=fig,
@@ -706,6 +783,43 @@ def compare_agglomerations(
 # ----------------------------------------------------------------- dynamics
 
 
+def _claim(trend: str, pvalue: float, alpha: float, lang: str) -> str:
+    """What a trend's evidence supports, in the words sigma and beta share."""
+    key = {"converging": "claim.converging", "diverging": "claim.diverging"}.get(
+        trend, "claim.none"
+    )
+    return t(
+        key,
+        lang,
+        p=fmt_number(pvalue, lang, digits=3),
+        alpha=fmt_number(alpha, lang, digits=2),
+    )
+
+
+def _panel_note(
+    kept: convergence.ConvergencePanel, measure: str, lang: str, *, balance=True
+) -> str:
+    """What a convergence view left out, and whether its panel is balanced."""
+    note = ""
+    if kept.dropped_zero:
+        note += t("caption.dropped_zero", lang, n=kept.dropped_zero, measure=measure)
+    if kept.dropped_negative:
+        note += t("caption.dropped_negative", lang, n=kept.dropped_negative)
+    if not balance or kept.per_year.empty:
+        return note
+    if kept.balanced and kept.dropped_territories:
+        return note + t(
+            "caption.panel_balanced_dropped",
+            lang,
+            n=int(kept.per_year.iloc[0]),
+            k=kept.dropped_territories,
+        )
+    if kept.balanced:
+        return note + t("caption.panel_balanced", lang, n=int(kept.per_year.iloc[0]))
+    counts = ", ".join(f"{int(y)}: {int(c)}" for y, c in kept.per_year.items())
+    return note + t("caption.panel_unbalanced", lang, counts=counts)
+
+
 def sigma(
     store: Store, selection: Selection, indicator_id: str, measure: str = "cv"
 ) -> Chart:
@@ -715,11 +829,14 @@ def sigma(
     meta = _meta(store, indicator_id, lang)
     ids = _member_ids(store, selection)
     data = sel_.panel(store, indicator_id, ids).dropna(subset=[VALUE])
-    data = data[data[VALUE] > 0]
     weight = None
     if selection.weighted:
         data = data.dropna(subset=["population"])
         weight = "population"
+    # zeros only where the measure takes logs; negatives always; balanced
+    # when that keeps 3 territories (counted and said in the caption)
+    kept = convergence.convergence_panel(data, measure=measure)
+    data = kept.data
     if data[YEAR].nunique() < 3:
         raise NoData(t("empty.too_few", lang, need=3, have=int(data[YEAR].nunique())))
     try:
@@ -753,10 +870,7 @@ def sigma(
         period,
         selection.weighted,
     )
-    trend_word = {
-        "converging": ("разрыв сокращается", "the gap is closing"),
-        "diverging": ("разрыв растёт", "the gap is widening"),
-    }.get(res.trend, ("значимого тренда нет", "no significant trend"))[lang != "ru"]
+    trend_word = _claim(res.trend, res.pvalue, res.alpha, lang)
     fig = charts.trend_line(
         disp,
         title=title,
@@ -770,13 +884,14 @@ def sigma(
     first, last = disp.iloc[0], disp.iloc[-1]
     caption = (
         f"{measure_word}: {fmt_number(first.dispersion, lang, digits=3)} в {int(first[YEAR])} г. → "
-        f"{fmt_number(last.dispersion, lang, digits=3)} в {int(last[YEAR])} г.; {trend_word} "
-        f"(наклон {fmt_number(res.slope, lang, digits=4)} в год, p = {fmt_number(res.pvalue, lang, digits=3)})."
+        f"{fmt_number(last.dispersion, lang, digits=3)} в {int(last[YEAR])} г.; "
+        f"наклон {fmt_number(res.slope, lang, digits=4)} в год: {trend_word}."
         if lang == "ru"
         else f"{measure_word}: {fmt_number(first.dispersion, lang, digits=3)} in {int(first[YEAR])} → "
-        f"{fmt_number(last.dispersion, lang, digits=3)} in {int(last[YEAR])}; {trend_word} "
-        f"(slope {fmt_number(res.slope, lang, digits=4)} per year, p = {fmt_number(res.pvalue, lang, digits=3)})."
+        f"{fmt_number(last.dispersion, lang, digits=3)} in {int(last[YEAR])}; "
+        f"slope {fmt_number(res.slope, lang, digits=4)} per year: {trend_word}."
     )
+    caption += _panel_note(kept, measure_word, lang)
     return Chart(
         key=f"sigma_{measure}_{indicator_id}",
         figure=fig,
@@ -800,10 +915,11 @@ def beta(
     meta = _meta(store, indicator_id, lang)
     ids = _member_ids(store, selection)
     data = sel_.panel(store, indicator_id, ids, [start, end]).dropna(subset=[VALUE])
-    data = data[data[VALUE] > 0]
     weight = "population" if selection.weighted else None
     if weight:
         data = data.dropna(subset=["population"])
+    kept = convergence.convergence_panel(data, measure="beta")  # logs: > 0
+    data = kept.data
     try:
         res = convergence.beta_convergence(data, start=start, end=end, weight=weight)
     except ValueError as error:
@@ -847,15 +963,18 @@ def beta(
         lang=lang,
     )
     half = res.half_life
+    # the same claim, in the same words, as sigma convergence: only p < alpha
     caption = (
-        f"β = {fmt_number(res.beta, lang, digits=4)} "
-        f"(p = {fmt_number(res.pvalue, lang, digits=3)}); "
+        f"β = {fmt_number(res.beta, lang, digits=4)}: "
+        f"{_claim(res.trend, res.pvalue, res.alpha, lang)}"
     )
-    caption += (
-        t("caption.beta_catching_up", lang, years=fmt_number(half, lang, digits=1))
-        if res.beta < 0 and np.isfinite(half)
-        else t("caption.beta_not_catching_up", lang)
-    )
+    if res.trend == "converging" and np.isfinite(half):
+        caption += t(
+            "caption.beta_half_life", lang, years=fmt_number(half, lang, digits=1)
+        )
+    else:
+        caption += "."
+    caption += _panel_note(kept, "β", lang, balance=False)
     return Chart(
         key=f"beta_{indicator_id}",
         figure=fig,
@@ -1141,6 +1260,19 @@ def gap_to_benchmark(
     year_rows = every_year[every_year[YEAR] == selection.year]
     table = year_rows.dropna(subset=["gap_abs"]).reset_index(drop=True)
     if table.empty:
+        no_population = benchmark == "weighted_mean" and not (
+            year_rows["population"] > 0
+        ).any()
+        if year_rows[VALUE].notna().any() and no_population:
+            raise NoData(  # a weighted mean without weights: not Rosstat's gap
+                t(
+                    "empty.benchmark_population",
+                    lang,
+                    indicator=meta["name"],
+                    year=selection.year,
+                    benchmark=BENCHMARK_WORDS[benchmark][lang != "ru"],
+                )
+            )
         if year_rows[VALUE].notna().any():  # the territories have values,
             raise NoData(  # the benchmark (a region, the country) has none
                 t(
@@ -1388,13 +1520,43 @@ def gap_sentences(store: Store, selection: Selection, n: int = 5) -> pd.DataFram
 
 @dataclass
 class TypologyView:
-    """A fitted typology of all agglomeration territories and its charts."""
+    """A fitted typology of all agglomeration territories and its charts;
+    ``stability`` is the model's stability as printed, with the digits its
+    Monte Carlo error allows (:func:`stability_text`)."""
 
     model: typology.Typology
     scatter: Chart
     profiles: Chart
     map: Chart | None
     members: pd.DataFrame
+    stability: str = ""
+
+
+def stability_text(model: typology.Typology, lang: str, *, full: bool = True) -> str:
+    """The bootstrap stability with the decimals its Monte Carlo standard
+    error allows (another seed moves it by about that much), ± that error."""
+    from analytics import typology as typology_
+
+    error = float(getattr(model, "stability_se_", float("nan")))
+    digits = typology_.stability_digits(error)
+    value = fmt_number(float(model.stability_), lang, digits=digits)
+    shown = (
+        f"{value} ± {fmt_number(error, lang, digits=digits + 1)}"
+        if np.isfinite(error) and error > 0
+        else value
+    )
+    if not full:
+        return shown
+    refits = len(getattr(model, "stability_scores_", []))
+    value_part, _, error_part = shown.partition(" ± ")
+    text = t(
+        "caption.typology_stability",
+        lang,
+        refits=refits,
+        value=value_part,
+        error=error_part or "0",
+    )
+    return text
 
 
 def _typology_inputs(store: Store) -> tuple[list[str], list[str]]:
@@ -1479,7 +1641,6 @@ def typology_view(
         store, sel_.value_sources(store, indicator_ids, ids), lang
     )
     evr = model.explained_variance_ratio_
-    stability = float(model.stability_)
     silhouette = model.silhouette_
     if isinstance(silhouette, pd.Series):
         silhouette = silhouette.get(model.n_clusters_, np.nan)
@@ -1522,11 +1683,12 @@ def typology_view(
     )
     caption = (
         f"{len(emb)} территорий {len(set(members.loc[emb.index, 'agglomeration_id']))} агломераций в {model.n_clusters_} типах (ромбы — выбранная агломерация); "
-        f"силуэт {fmt_number(silhouette, lang, digits=2)}, устойчивость (ARI бутстрэпа) {fmt_number(stability, lang, digits=2)}."
+        f"силуэт {fmt_number(silhouette, lang, digits=2)}, "
         if lang == "ru"
         else f"{len(emb)} territories of {len(set(members.loc[emb.index, 'agglomeration_id']))} agglomerations in {model.n_clusters_} types (diamonds: the selected agglomeration); "
-        f"silhouette {fmt_number(silhouette, lang, digits=2)}, bootstrap stability (ARI) {fmt_number(stability, lang, digits=2)}."
+        f"silhouette {fmt_number(silhouette, lang, digits=2)}, "
     )
+    caption += stability_text(model, lang) + "."
     scatter = Chart(
         key="typology_scatter",
         figure=fig,
@@ -1623,7 +1785,12 @@ def typology_view(
         }
     )
     return TypologyView(
-        model=model, scatter=scatter, profiles=profiles, map=map_chart, members=table
+        model=model,
+        scatter=scatter,
+        profiles=profiles,
+        map=map_chart,
+        members=table,
+        stability=stability_text(model, lang, full=False),
     )
 
 

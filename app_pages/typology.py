@@ -7,7 +7,6 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import views
-from analytics.i18n import fmt_number
 from app_pages import maps_ui
 from app_pages.common import (
     page_start,
@@ -57,7 +56,7 @@ c1, c2, c3 = st.columns(3)
 c1.metric("Типов" if ru else "Types", model.n_clusters_)
 c2.metric(
     "Устойчивость (ARI)" if ru else "Stability (ARI)",
-    fmt_number(model.stability_, language, digits=2),
+    result.stability,
     help=(
         "Средний скорректированный индекс Рэнда между типологией и её повторами на бутстрэп-выборках территорий: 1 — типы воспроизводятся полностью, около 0 — случайно."
         if ru
