@@ -76,13 +76,29 @@ INTERVAL_INDICES: tuple[str, ...] = tuple(_SCALE)
 #: Indices bounded above by 1: an interval on the log scale is cut there.
 _AT_MOST_ONE = frozenset({"gini", "hoover", "atkinson_0_5", "atkinson_1", "atkinson_2"})
 
-#: Smallest number of territories from which the studentized interval covered
-#: the true value at least 90 % of the time in every simulated case (lognormal
-#: sigma 0.5 and 1; n = 5, 7, 10, 15, 20, 30), by index and weighting; an index
-#: absent here never reached it for n <= 30 and gets no interval. The maximum
-#: to min ratio has no population value (it grows with n): never an interval.
-#: Measured by ``bench/bench_intervals.py``; the table is in BENCHMARKS.md.
-RELIABLE_FROM: dict[tuple[str, bool], int] = {}
+#: Smallest number of territories from which the interval covered the true
+#: value at least 90 % of the time in every simulated case of that size and
+#: above (lognormal sigma 0.5 and 1; n = 5, 7, 10, 15, 20, 30; 400 samples
+#: each, so +-1.5 points of Monte Carlo error), by index and weighting. An
+#: index absent here missed somewhere up to n = 30 (Theil T and the CV at
+#: sigma 1: 0.80-0.89 and 0.67-0.81) and gets no interval. The maximum to
+#: minimum ratio has no population value (it grows with n): never an
+#: interval. Measured by ``bench/bench_intervals.py`` (BENCHMARKS.md).
+RELIABLE_FROM: dict[tuple[str, bool], int] = {
+    ("gini", False): 5,
+    ("gini", True): 5,
+    ("mld", False): 5,
+    ("mld", True): 5,
+    ("atkinson_0_5", False): 5,
+    ("atkinson_1", False): 5,
+    ("atkinson_1", True): 5,
+    ("atkinson_2", False): 5,
+    ("atkinson_2", True): 5,
+    ("hoover", False): 20,
+    ("hoover", True): 5,
+    ("ratio_p90_p10", False): 15,
+    ("ratio_p90_p10", True): 7,
+}
 
 
 #: Why an interval is not given (the value of ``reason``; "" when it is).
