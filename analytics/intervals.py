@@ -73,6 +73,9 @@ _SCALE = {
 }
 INTERVAL_INDICES: tuple[str, ...] = tuple(_SCALE)
 
+#: Ratios are at least 1: an interval on the log scale is cut there.
+_AT_LEAST_ONE = frozenset({"ratio_p90_p10", "ratio_max_min"})
+
 #: Indices bounded above by 1: an interval on the log scale is cut there.
 _AT_MOST_ONE = frozenset({"gini", "hoover", "atkinson_0_5", "atkinson_1", "atkinson_2"})
 
@@ -503,6 +506,8 @@ def bootstrap_interval(
     low, high = float(res.low[0]), float(res.high[0])
     if name in _AT_MOST_ONE:
         high = min(high, 1.0)
+    if name in _AT_LEAST_ONE:
+        low = max(low, 1.0)
     if not reason and not (np.isfinite(low) and np.isfinite(high)):
         reason = "undefined"
     if reason:
@@ -580,7 +585,8 @@ def grouped_intervals(
                 )
                 where = groups[part]
                 top = np.minimum(res.high, 1.0) if name in _AT_MOST_ONE else res.high
-                low[where, j], high[where, j] = res.low, top
+                bottom = np.maximum(res.low, 1.0) if name in _AT_LEAST_ONE else res.low
+                low[where, j], high[where, j] = bottom, top
                 loo_low[where, j], loo_high[where, j] = res.loo_low, res.loo_high
     n = point["n"].to_numpy().astype(int)
     estimates = np.column_stack([point[c].to_numpy(dtype=float) for c in which])
