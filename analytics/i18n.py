@@ -434,6 +434,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "покрытие интервала не измерялось",
         "en": "the interval's coverage was not measured",
     },
+    "reason.unstable": {
+        "ru": "интервал неустойчив: ошибка квантиля по методу складного ножа "
+        "несостоятельна, и границы доходят до сотни значений индекса",
+        "en": "the interval is unstable: a quantile's jackknife error is not "
+        "consistent, and the bounds reach a hundred times the index",
+    },
     "reason.undefined": {
         "ru": "индекс на границе своих значений",
         "en": "the index is at its bound",
