@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
+import pandas as pd
 import pytest
 
 from analytics import views
@@ -88,3 +90,45 @@ def test_index_table_calls_only_measured_intervals_confidence_intervals(store, l
     if shown["reliable"].any():
         meaning = {"ru": "вся совокупность", "en": "the whole population"}[lang]
         assert "95%" in bigger.caption and meaning in bigger.caption
+
+
+def _with_population(store, year: int, *, kind: str | None):
+    """The store with every territory's 1 January population of ``year``
+    replaced by the annual average (``kind="population_avg"``) or removed."""
+    obs = store.observations
+    drop = (obs["indicator_id"] == "population") & (obs["year"] == year)
+    moved = obs[drop]
+    parts = [obs[~drop]]
+    if kind:
+        parts.append(moved.assign(indicator_id=kind))
+    observations = pd.concat(parts, ignore_index=True)
+    for column in ("indicator_id",):
+        observations[column] = observations[column].astype(str)
+    indicators = store.indicators
+    if kind and kind not in set(indicators["indicator_id"]):
+        row = indicators[indicators["indicator_id"] == "population"]
+        indicators = pd.concat([indicators, row.assign(indicator_id=kind)])
+    return dataclasses.replace(
+        store, observations=observations, indicators=indicators, territory_codes=None
+    )
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_weighted_mean_gap_uses_the_average_population_and_never_blames_rosstat(
+    store, lang
+):
+    indicator, year = "budget_revenue_per_capita", 2020
+    selection = Selection("perm", year, lang=lang)
+    before = views.gap_to_benchmark(store, selection, indicator, "weighted_mean")
+    # only the annual average: the same weights stand in, the same benchmark
+    averaged = _with_population(store, year, kind="population_avg")
+    after = views.gap_to_benchmark(averaged, selection, indicator, "weighted_mean")
+    assert after.caption == before.caption  # benchmark, gaps and totals
+    assert after.data.equals(before.data)
+    # no population at all: the message names the population, not Rosstat
+    bare = _with_population(store, year, kind=None)
+    with pytest.raises(views.NoData) as raised:
+        views.gap_to_benchmark(bare, selection, indicator, "weighted_mean")
+    message = str(raised.value)
+    assert ("Росстат" not in message) and ("Rosstat" not in message)
+    assert {"ru": "численность населения", "en": "population"}[lang] in message
