@@ -187,7 +187,7 @@ def headlines(store: Store, selection: Selection, *, n_boot: int = 299) -> pd.Da
         delta = value - float(part.loc[since, "estimate"]) if since else np.nan
         info = sel_.indicator_info(store, indicator)
         label = f"{t('index.gini', lang)}: {name_of(info, lang)}"
-        weighted = t(f"weighted.{str(selection.weighted).lower()}", lang)
+        weighted = t(f"weighted_indices.{str(selection.weighted).lower()}", lang)
         if bool(current["reliable"]):
             bounds = (current["low"], current["high"])
             bars = t("label.ci", lang)
