@@ -169,9 +169,8 @@ def test_known_gini_of_two_members(tmp_path):
     obs = pd.DataFrame({"territory_id": ["01000000", "02000000", "03000000"],
                         "year": 2020, "indicator_id": "v",
                         "value": [1.0, 3.0, 7.0]})  # fmt: skip
-    _write_store(tmp_path, {"s": obs},
-                 {"territories": places,
-                  "sources": pd.DataFrame({"source_id": ["s"], "priority": [1]})})  # fmt: skip
+    sources = pd.DataFrame({"source_id": ["s"], "priority": [1]})
+    _write_store(tmp_path, {"s": obs}, {"territories": places, "sources": sources})
     for engine in ("numpy", "duckdb"):
         table = summarize_store(tmp_path, engine=engine)
         row = table.iloc[0]
