@@ -4,7 +4,8 @@
         [--weighted] [--spark-memory 6g] [--duckdb-memory 4GB]
 
 Each engine runs ``python -m analytics.batch`` in its own process under
-``/usr/bin/time``: wall seconds (Spark's include starting its JVM) and the
+``/usr/bin/time``: wall and CPU seconds (Spark's include starting its JVM)
+and the
 peak resident memory of the process or of its largest child (Spark's JVM).
 The tables are then compared with the numpy engine's (every index to 1e-9,
 keys and ``n`` exactly). Without ``--store`` the 12 M-value store of
@@ -34,7 +35,7 @@ from analytics.indices import INDEX_COLUMNS  # noqa: E402
 
 def run(engine: str, store: Path, out: Path, args) -> dict:
     command = [
-        "/usr/bin/time", "-f", "TIME %e %M",
+        "/usr/bin/time", "-f", "TIME %e %M %U %S",
         sys.executable, "-m", "analytics.batch", "--store", str(store),
         "--engine", engine, "--out", str(out),
     ]  # fmt: skip
@@ -51,8 +52,11 @@ def run(engine: str, store: Path, out: Path, args) -> dict:
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"{engine} failed:\n{done.stderr[-3000:]}")
-    seconds, rss_kb = re.findall(r"TIME ([\d.]+) (\d+)", done.stderr)[-1]
+    seconds, rss_kb, user, system = re.findall(
+        r"TIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)", done.stderr
+    )[-1]
     return {"engine": engine, "seconds": float(seconds),
+            "cpu_s": float(user) + float(system),
             "peak_rss_mb": int(rss_kb) / 1024, "load": load}  # fmt: skip
 
 
@@ -98,7 +102,8 @@ def main(argv: list[str] | None = None) -> None:
         tables[engine] = pd.read_parquet(out)
         results.append(result)
         print(
-            f"{engine:7s} {result['seconds']:7.1f} s  peak RSS "
+            f"{engine:7s} {result['seconds']:7.1f} s (CPU {result['cpu_s']:.1f} s)"
+            "  peak RSS "
             f"{result['peak_rss_mb']:7,.0f} MB  load average {result['load']:.1f}"
             f"  groups {len(tables[engine]):,}",
             flush=True,
