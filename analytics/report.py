@@ -44,9 +44,10 @@ from analytics import export, views
 from analytics import overview as ov
 from analytics import selection as sel_
 from analytics.chart_model import Chart
-from analytics.i18n import t
+from analytics.i18n import has, t
 from analytics.selection import Selection
 from analytics.store import TERRITORY_ID, Store, StoreError, open_store
+from analytics.views import registry
 
 __all__ = [
     "ReadySet",
@@ -71,14 +72,6 @@ SECTIONS = (
     "typology",
     "practices",
 )
-
-_SECTION_NAMES = {
-    "overview": ("обзор", "overview"),
-    "inequality": ("неравенство", "inequality"),
-    "dynamics": ("динамика", "dynamics"),
-    "typology": ("типология", "typology"),
-    "practices": ("лучшие практики", "best practices"),
-}
 
 
 @dataclass
@@ -107,8 +100,8 @@ def section_name(section: str, lang: str = "ru") -> str:
     """The section's name in ``lang`` (themes use the i18n theme names)."""
     if section in sel_.THEMES:
         return t(f"theme.{section}", lang)
-    ru, en = _SECTION_NAMES.get(section, (section, section))
-    return en if lang == "en" else ru
+    key = f"section.{section}"
+    return t(key, lang) if has(key) else section
 
 
 def _resolve(store: Store, selection: Selection) -> tuple[Selection, list[str]]:
@@ -140,9 +133,14 @@ def _plan(
 
         return raise_
 
+    r = registry  # the views are looked up when the plan is made (tests swap them)
+
+    def run(view, *args) -> Callable[[], Chart]:
+        return lambda: view.build(store, s, *args)
+
     if finance is not None:
-        plan.append(("overview", lambda: views.ranking(store, s, finance)))
-        plan.append(("overview", lambda: views.core_periphery(store, s, finance)))
+        plan.append(("overview", run(r.RANKING, finance)))
+        plan.append(("overview", run(r.CORE_PERIPHERY, finance)))
     else:
         plan.append(("overview", no_indicator("finance")))
 
@@ -152,38 +150,27 @@ def _plan(
             plan.append((theme, no_indicator(theme)))
         elif theme == "finance":
             # the ranking is already in the overview: show the gap instead
-            plan.append(
-                (theme, lambda i=indicator: views.gap_to_benchmark(store, s, i))
-            )
+            plan.append((theme, run(r.GAP_TO_BENCHMARK, indicator)))
         else:
-            plan.append((theme, lambda i=indicator: views.ranking(store, s, i)))
-        plan.append((theme, lambda th=theme: views.heatmap(store, s, th)))
+            plan.append((theme, run(r.RANKING, indicator)))
+        plan.append((theme, run(r.HEATMAP, theme)))
 
     if finance is not None:
-        plan.append(("inequality", lambda: views.index_table(store, s, finance)))
-        plan.append(
-            ("inequality", lambda: views.decomposition(store, s, finance, "role"))
-        )
-        plan.append(
-            ("inequality", lambda: views.compare_agglomerations(store, s, finance))
-        )
-        plan.append(("dynamics", lambda: views.sigma(store, s, finance)))
+        plan.append(("inequality", run(r.INDEX_TABLE, finance)))
+        plan.append(("inequality", run(r.DECOMPOSITION, finance, "role")))
+        plan.append(("inequality", run(r.COMPARE_AGGLOMERATIONS, finance)))
+        plan.append(("dynamics", run(r.SIGMA, finance)))
 
-    typology_view = getattr(views, "typology_view", None)
-    if typology_view is not None:
+    typology_view = r.TYPOLOGY
 
-        def typology_charts() -> list[Chart]:
-            result = typology_view(store, s)
-            return [result.scatter, result.profiles]
+    def typology_charts() -> list[Chart]:
+        result = typology_view.build(store, s)
+        return [result.scatter, result.profiles]
 
-        plan.append(("typology", typology_charts))
-
-    album = getattr(views, "album_deviants", None)
-    if album is not None:
-        plan.append(("practices", lambda: album(store, s, "finance")))
-    models = getattr(views, "models_comparison", None)
-    if models is not None and finance is not None:
-        plan.append(("practices", lambda: models(store, s, finance)))
+    plan.append(("typology", typology_charts))
+    plan.append(("practices", run(r.ALBUM_DEVIANTS, "finance")))
+    if finance is not None:
+        plan.append(("practices", run(r.MODELS_COMPARISON, finance)))
     return plan
 
 

@@ -22,10 +22,11 @@ def tiny_png(monkeypatch):
     buf = io.BytesIO()
     Image.new("RGB", (4, 4), "white").save(buf, "PNG")
     png = buf.getvalue()
-    monkeypatch.setattr(export, "_render", lambda spec, opts, timeout: png)
+    monkeypatch.setattr(export.images, "_render", lambda spec, opts, timeout: png)
     monkeypatch.setattr(export, "figure_bytes", lambda *a, **k: png)
     on = export.ExportStatus(True, "доступен", "available")
-    monkeypatch.setattr(export, "export_status", lambda: on)
+    monkeypatch.setattr(export, "export_status", lambda: on)  # the page asks
+    monkeypatch.setattr(export.images, "export_status", lambda: on)  # the deck
     return png
 
 
@@ -97,7 +98,7 @@ def test_session_charts_and_no_browser(app, demo_store, monkeypatch):
     )
     off = export.ExportStatus(False, "Нет Chromium", "No Chromium on the server")
     monkeypatch.setattr(export, "export_status", lambda: off)
-    at = app("en", session={"_charts": {chart.key: chart}})
+    at = app("en", session={"_charts": {chart.key: lambda: chart}})
     assert not at.exception, [e.value for e in at.exception]
     assert at.radio(key="export_mode").value == "session"
     assert [c.label for c in at.checkbox] == [chart.title]
