@@ -30,6 +30,7 @@ Command line: ``python -m analytics.batch --help``.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -194,7 +195,14 @@ def _duckdb(store: Path, keys: list[str], weighted: bool, config: dict) -> pd.Da
     version = current_version_dir(store)
     if version is None:
         raise StoreError(f"Хранилище {store} не найдено или пусто.")
-    settings = {"preserve_insertion_order": False, **config}
+    # spills (sorts and windows beyond memory_limit) go to the system's
+    # temporary folder, not to ``.tmp`` in the working directory
+    spill = Path(tempfile.gettempdir()) / "agglo_duckdb"
+    settings = {
+        "preserve_insertion_order": False,
+        "temp_directory": str(spill),
+        **config,
+    }
     with duckdb.connect(config=settings) as con:
         observations = version / "observations" / "*.parquet"
         con.execute(
