@@ -96,11 +96,14 @@ def first_chart(browser, port: int, started: float, timeout: float = 120) -> flo
         context.close()
 
 
+TIMEOUT = 120.0  # seconds; --timeout
+
+
 def cold_start(browser, command: list[str], env: dict) -> float:
     started = time.perf_counter()
     proc, port = start(command, env)
     try:
-        return first_chart(browser, port, started)
+        return first_chart(browser, port, started, TIMEOUT)
     finally:
         stop(proc)
 
@@ -110,12 +113,12 @@ def new_visitors(browser, env: dict, count: int, settle: float) -> list[float]:
     the warm-up, which waits for the first page, runs to its end)."""
     proc, port = start([sys.executable, str(ROOT / "serve.py")], env)
     try:
-        first_chart(browser, port, time.perf_counter())
+        first_chart(browser, port, time.perf_counter(), TIMEOUT)
         time.sleep(settle)
         times = []
         for _ in range(count):
             began = time.perf_counter()
-            times.append(first_chart(browser, port, began))
+            times.append(first_chart(browser, port, began, TIMEOUT))
         return times
     finally:
         stop(proc)
@@ -139,7 +142,10 @@ def main(argv: list[str] | None = None) -> None:
         help="seconds after the first visit before the new visitors (warm-up)",
     )  # fmt: skip
     parser.add_argument("--skip-floor", action="store_true")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT)
     args = parser.parse_args(argv)
+    global TIMEOUT
+    TIMEOUT = args.timeout
     from playwright.sync_api import sync_playwright
 
     store = args.store or demo_store()
