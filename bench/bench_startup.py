@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
         help="seconds after the first visit before the new visitors (warm-up)",
     )  # fmt: skip
     parser.add_argument("--skip-floor", action="store_true")
-    parser.add_argument("--timeout", type=float, default=TIMEOUT)
+    parser.add_argument("--timeout", type=float, default=120.0)
     args = parser.parse_args(argv)
     global TIMEOUT
     TIMEOUT = args.timeout
