@@ -233,6 +233,9 @@ def spark():
     session.stop()
 
 
+# pyspark 4.3 warns about pandas 3 (and uses a deprecated ``copy`` keyword)
+@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas")
+@pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")
 def test_spark_equals_numpy(spark, generated_store, demo_store):
     expected = summarize_store(generated_store, engine="numpy", weighted=True)
     got = summarize_store(generated_store, engine="spark", weighted=True, spark=spark)
