@@ -44,6 +44,8 @@ def _write_store(root, partitions: dict[str, pd.DataFrame], tables: dict) -> Non
     version = root / "versions" / "v00001"
     (version / "observations").mkdir(parents=True)
     for source, frame in partitions.items():
+        if "period" not in frame:
+            frame = frame.assign(period="year")
         table = pa.Table.from_pandas(
             frame.assign(source_id=source), schema=OBSERVATION_SCHEMA,
             preserve_index=False,
@@ -114,6 +116,14 @@ def generated_store(tmp_path_factory):
     # a second, later file republishes x1 for 2018 with other values
     second = first[(first.indicator_id == "x1") & (first.year == 2018)].copy()
     second["value"] = second["value"] * 2 + 1
+    # quarterly values of x1 in 2019 (sub-annual): left out by every engine
+    quarters = first[(first.indicator_id == "x1") & (first.year == 2019)].copy()
+    quarters["value"] = quarters["value"] * 1000
+    first = pd.concat(
+        [first.assign(period="year"), quarters.assign(period="quarter:1")],
+        ignore_index=True,
+    )
+    second = second.assign(period="year")
     sources = pd.DataFrame({"source_id": ["early", "late"], "priority": [1, 2]})
     root = tmp_path_factory.mktemp("batch") / "store"
     _write_store(

@@ -204,10 +204,15 @@ def _duckdb(store: Path, keys: list[str], weighted: bool, config: dict) -> pd.Da
         **config,
     }
     with duckdb.connect(config=settings) as con:
-        observations = version / "observations" / "*.parquet"
+        files = _sql_text(version / "observations" / "*.parquet")
+        scan = f"read_parquet({files}, union_by_name = true)"
+        columns = {
+            row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
+        }
+        period = "period" if "period" in columns else "CAST(NULL AS VARCHAR) AS period"
         con.execute(
             "CREATE VIEW observations AS SELECT territory_id, year, indicator_id, "
-            f"value, source_id FROM read_parquet({_sql_text(observations)})"
+            f"value, source_id, {period} FROM {scan}"
         )
         for name in ("territories", "sources"):
             file = version / f"{name}.parquet"
@@ -259,9 +264,14 @@ def _spark(
         except Exception as error:  # noqa: BLE001 - Spark wraps the cause
             raise StoreError(f"Хранилище {store} не найдено или пусто.") from error
         base = f"{root}/versions/{version}"
-        spark.read.parquet(f"{base}/observations").createOrReplaceTempView(
-            "observations"
+        observations = spark.read.option("mergeSchema", "true").parquet(
+            f"{base}/observations"
         )
+        if "period" not in observations.columns:  # written before periods
+            from pyspark.sql.functions import lit
+
+            observations = observations.withColumn("period", lit(None).cast("string"))
+        observations.createOrReplaceTempView("observations")
         for name in ("territories", "sources"):
             spark.read.parquet(f"{base}/{name}.parquet").createOrReplaceTempView(name)
         return spark.sql(summary_sql(keys, weighted=weighted)).toPandas()

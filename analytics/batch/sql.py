@@ -4,7 +4,8 @@ One query text serves both engines. It reads three tables (views) the engine
 registers over the store's live version:
 
 ``observations``
-    the partitions (``territory_id, year, indicator_id, value, source_id``);
+    the partitions (``territory_id, year, period, indicator_id, value,
+    source_id``; ``period`` NULL in partitions written before it existed);
 ``territories``
     ``territory_id, level, agglomeration_id, region_id``;
 ``sources``
@@ -12,7 +13,8 @@ registers over the store's live version:
 
 and follows the numpy engine step by step:
 
-1. one value per territory, indicator and year: the source of the highest
+1. annual values only, then one value per territory, indicator, year and
+   period: the source of the highest
    priority wins (``max_by``), as :func:`analytics.store.open_store` resolves
    conflicts;
 2. municipal rows only (levels above municipalities are left out; a territory
@@ -48,6 +50,9 @@ from collections.abc import Sequence
 
 #: Levels of territories above municipalities (left out of the groups).
 ABOVE_MUNICIPAL = ("country", "federal_district", "region", "region_part")
+#: The period of annual values (``analytics.store.ANNUAL``; derived annual
+#: values are ``year:…``); sub-annual values are left out, as ``open_store`` does.
+ANNUAL = "year"
 POPULATION = "population"
 POPULATION_FALLBACK = "population_avg"
 #: Grouping keys the batch knows, by short name.
@@ -80,16 +85,22 @@ def summary_sql(by: Sequence[str], *, weighted: bool) -> str:
         else ""
     )
     return f"""
-WITH ranked AS (
+WITH periods AS (
+  SELECT o.territory_id, o.year, o.indicator_id, o.value, o.source_id,
+         COALESCE(CAST(o.period AS STRING), '{ANNUAL}') AS period
+  FROM observations o
+),
+ranked AS (
   SELECT o.territory_id, CAST(o.year AS INT) AS year,
-         CAST(o.indicator_id AS STRING) AS indicator_id,
+         CAST(o.indicator_id AS STRING) AS indicator_id, o.period,
          CAST(o.value AS DOUBLE) AS value,
          COALESCE(s.priority, -1) AS priority
-  FROM observations o LEFT JOIN sources s ON o.source_id = s.source_id
+  FROM periods o LEFT JOIN sources s ON o.source_id = s.source_id
+  WHERE o.period = '{ANNUAL}' OR o.period LIKE '{ANNUAL}:%'
 ),
 obs AS (
   SELECT territory_id, year, indicator_id, max_by(value, priority) AS value
-  FROM ranked GROUP BY territory_id, year, indicator_id
+  FROM ranked GROUP BY territory_id, year, indicator_id, period
 ),
 terr AS (
   SELECT territory_id, min(level) AS level,
