@@ -698,6 +698,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "порядок территорий заметно меняется.",
         "en": "the order of territories changes noticeably.",
     },
+    # Lorenz curve (analytics.views.inequality)
+    "lorenz.title": {
+        "ru": "Кривая Лоренца: {indicator}",
+        "en": "Lorenz curve: {indicator}",
+    },
+    "lorenz.unit": {"ru": "доля", "en": "share"},
+    "lorenz.unit_long": {
+        "ru": "доли населения и показателя",
+        "en": "shares of population and indicator",
+    },
     # benchmarks of the gap view ("gap to …")
     "benchmark.core": {"ru": "ядра", "en": "the core"},
     "benchmark.median": {

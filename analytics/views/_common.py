@@ -40,22 +40,31 @@ class NoData(Exception):  # noqa: N818 - not an error, a state to explain
     **values)`` (an :mod:`analytics.i18n` key); :meth:`in_lang` words it.
     """
 
-    def __init__(self, message: str = "", *, key: str = "", values=None) -> None:
+    def __init__(
+        self, message: str = "", *, key: str = "", values=None, names=None
+    ) -> None:
         super().__init__(message)
         self.key = key
         self.values = dict(values or {})
+        self.names = dict(names or {})
 
     @classmethod
-    def of(cls, key: str, **values) -> NoData:
-        """The reason as an i18n key (worded in Russian until :meth:`in_lang`)."""
-        return cls(t(key, "ru", **values), key=key, values=values)
+    def of(cls, key: str, names: dict | None = None, **values) -> NoData:
+        """The reason as an i18n key (worded in Russian until :meth:`in_lang`);
+        ``names``: placeholders filled with the name of a catalog row
+        (``{"indicator": row}``) in the language."""
+        return cls(key=key, values=values, names=names).in_lang("ru")
 
     def in_lang(self, lang: str) -> NoData:
         """The same reason in ``lang`` (itself when it is not an i18n key)."""
         if not self.key:
             return self
+        named = {k: name_of(row, lang) for k, row in self.names.items()}
         return NoData(
-            t(self.key, lang, **self.values), key=self.key, values=self.values
+            t(self.key, lang, **self.values, **named),
+            key=self.key,
+            values=self.values,
+            names=self.names,
         )
 
 
