@@ -708,6 +708,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "доли населения и показателя",
         "en": "shares of population and indicator",
     },
+    "unit.persons": {"ru": "чел.", "en": "persons"},
     # benchmarks of the gap view ("gap to …")
     "benchmark.core": {"ru": "ядра", "en": "the core"},
     "benchmark.median": {

@@ -13,7 +13,7 @@ from analytics.chart_model import footer_line
 from analytics.i18n import name as name_of
 from analytics.i18n import t
 from analytics.i18n import unit as unit_of
-from analytics.selection import Selection
+from analytics.selection import Scope, Selection
 from analytics.store import (
     NAME_EN,
     NAME_RU,
@@ -111,6 +111,32 @@ def _year_panel(store: Store, selection: Selection, indicator_id: str) -> pd.Dat
             )
         )
     data["name"] = data.apply(lambda row: _tname(row, selection.lang), axis=1)
+    return data
+
+
+def _scope_year_panel(
+    store: Store, scope: Scope, indicator_id: str, info: dict
+) -> pd.DataFrame:
+    """The members' rows of one indicator in the scope's year (no names: see
+    :func:`_named`); ``NoData`` when there are none."""
+    ids = sel_.members(store, scope.agglomeration_id)[TERRITORY_ID].tolist()
+    if not ids:
+        raise NoData.of("empty.no_agglomerations")
+    years = [scope.year] if scope.year is not None else None
+    data = sel_.panel(store, indicator_id, ids, years).dropna(subset=[VALUE])
+    if data.empty:
+        raise NoData.of("empty.indicator", {"indicator": info}, year=scope.year)
+    return data
+
+
+def _named(data: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A copy of panel rows with the territories' names in ``lang`` (column
+    ``name``, last)."""
+    data = data.copy()
+    data["name"] = [
+        name_of({NAME_RU: ru, NAME_EN: en}, lang)
+        for ru, en in zip(data[NAME_RU], data[NAME_EN], strict=True)
+    ]
     return data
 
 

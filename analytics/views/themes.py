@@ -5,6 +5,7 @@ the biggest gaps as sentences."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -12,9 +13,11 @@ import pandas as pd
 
 from analytics import charts, gaps
 from analytics import selection as sel_
-from analytics.chart_model import Chart
+from analytics.chart_model import Chart, footer_line
 from analytics.i18n import fmt_amount, fmt_number, fmt_ratio, t
-from analytics.selection import Selection
+from analytics.i18n import name as name_of
+from analytics.i18n import unit as unit_of
+from analytics.selection import Scope, Selection
 from analytics.store import (
     INDICATOR_ID,
     ROLE,
@@ -29,37 +32,62 @@ from analytics.views._common import (
     _footer,
     _member_ids,
     _meta,
+    _named,
     _role_word,
+    _scope_year_panel,
     _sources_for,
     _tname,
-    _year_panel,
+    two_step,
 )
 
 if TYPE_CHECKING:  # scikit-learn is imported on first use (0.3 s at start-up)
     pass
 
 
-def ranking(store: Store, selection: Selection, indicator_id: str) -> Chart:
+@dataclass(frozen=True, eq=False)
+class RankingResult:
+    """One indicator's values of the members in one year, best first
+    (:func:`compute_ranking`)."""
+
+    indicator_id: str
+    indicator: dict
+    year: int | None
+    data: pd.DataFrame  # the year's panel rows, sorted best first (no names)
+    median: float
+    sources: sel_.SourceFacts
+
+
+def compute_ranking(store: Store, scope: Scope, indicator_id: str) -> RankingResult:
     """Territories ranked on one indicator in the selected year, best on top,
-    with the agglomeration median and the core marked by colour."""
-    lang = selection.lang
-    meta = _meta(store, indicator_id, lang)
-    data = _year_panel(store, selection, indicator_id)
-    ascending = meta["direction"] < 0
+    with the agglomeration median."""
+    info = sel_.indicator_info(store, indicator_id)  # KeyError: unknown indicator
+    data = _scope_year_panel(store, scope, indicator_id, info)
+    ascending = int(info.get("direction") or 0) < 0
     data = data.sort_values(VALUE, ascending=ascending, kind="stable")
-    median = float(data[VALUE].median())
-    year = str(selection.year)
-    footer, source = _footer(
-        store,
-        selection,
-        meta,
-        _sources_for(store, [indicator_id], data[TERRITORY_ID].tolist()),
-        year,
-        None,
+    return RankingResult(
+        indicator_id=indicator_id,
+        indicator=info,
+        year=scope.year,
+        data=data,
+        median=float(data[VALUE].median()),
+        sources=sel_.source_facts(
+            store, _sources_for(store, [indicator_id], data[TERRITORY_ID].tolist())
+        ),
     )
-    title = f"{meta['name']}, {year}"
+
+
+def render_ranking(result: RankingResult, lang: str) -> Chart:
+    """The bar chart of :func:`compute_ranking` in ``lang``, with the core
+    marked by colour."""
+    name, unit = name_of(result.indicator, lang), unit_of(result.indicator, lang)
+    data = _named(result.data, lang)
+    median = result.median
+    year = str(result.year)
+    source = sel_.format_sources(result.sources, lang)
+    footer = footer_line(unit, year, source, None, lang)
+    title = f"{name}, {year}"
     fig = charts.ranking_bars(
-        data, title=title, footer=footer, unit=meta["unit"], median=median, lang=lang
+        data, title=title, footer=footer, unit=unit, median=median, lang=lang
     )
     best, worst = data.iloc[0], data.iloc[-1]
     ratio = (
@@ -72,33 +100,35 @@ def ranking(store: Store, selection: Selection, indicator_id: str) -> Chart:
         lang,
         best=best["name"],
         best_value=fmt_number(best[VALUE], lang),
-        unit=meta["unit"],
+        unit=unit,
         worst=worst["name"],
         worst_value=fmt_number(worst[VALUE], lang),
         ratio=fmt_ratio(ratio, lang),
     )
+    population = f"{t('label.population', lang)}, {t('unit.persons', lang)}"
     table = pd.DataFrame(
         {
             t("label.territory", lang): data["name"].to_numpy(),
             t("label.role", lang): [_role_word(r, lang) for r in data[ROLE]],
-            f"{meta['name']}, {meta['unit']}": data[VALUE].to_numpy(),
-            f"{t('label.population', lang)}, {'чел.' if lang == 'ru' else 'persons'}": data[
-                "population"
-            ].to_numpy(),
+            f"{name}, {unit}": data[VALUE].to_numpy(),
+            population: data["population"].to_numpy(),
         }
     )
     return Chart(
-        key=f"ranking_{indicator_id}",
+        key=f"ranking_{result.indicator_id}",
         figure=fig,
         data=table,
         title=title,
         caption=caption,
-        unit=meta["unit"],
+        unit=unit,
         year=year,
         source=source,
         weighted=None,
-        extra={"median": median, "indicator_id": indicator_id},
+        extra={"median": median, "indicator_id": result.indicator_id},
     )
+
+
+ranking = two_step(compute_ranking, render_ranking)
 
 
 def zscores(
