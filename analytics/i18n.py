@@ -709,6 +709,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "shares of population and indicator",
     },
     "unit.persons": {"ru": "чел.", "en": "persons"},
+    "profile.trend_caption": {
+        "ru": "В {year} г. — {value} {unit} при медиане агломерации {median}.",
+        "en": "In {year}: {value} {unit} vs the agglomeration median {median}.",
+    },
     # benchmarks of the gap view ("gap to …")
     "benchmark.core": {"ru": "ядра", "en": "the core"},
     "benchmark.median": {

@@ -3,6 +3,7 @@ against its agglomeration."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -14,9 +15,11 @@ from analytics.chart_model import Chart, footer_line
 from analytics.i18n import fmt_number, t
 from analytics.i18n import name as name_of
 from analytics.i18n import unit as unit_of
-from analytics.selection import Selection
+from analytics.selection import Scope, Selection
 from analytics.store import (
     INDICATOR_ID,
+    NAME_EN,
+    NAME_RU,
     ROLE,
     TERRITORY_ID,
     VALUE,
@@ -25,11 +28,9 @@ from analytics.store import (
 )
 from analytics.views._common import (
     NoData,
-    _footer,
     _member_ids,
-    _meta,
     _sources_for,
-    _tname,
+    two_step,
 )
 
 if TYPE_CHECKING:  # scikit-learn is imported on first use (0.3 s at start-up)
@@ -93,21 +94,63 @@ def profile_table(
     return table
 
 
-def profile_trend(
-    store: Store, selection: Selection, territory_id: str, indicator_id: str
-) -> Chart:
+@dataclass(frozen=True, eq=False)
+class TrendResult:
+    """One territory's values over the years, the agglomeration median and
+    the core's values (:func:`compute_profile_trend`)."""
+
+    territory_id: str
+    indicator_id: str
+    indicator: dict
+    territory: dict  # names of the territory in both languages
+    own: pd.DataFrame  # year, value
+    median: pd.Series  # by year
+    core: dict | None  # names of the core (when it is another territory)
+    core_rows: pd.DataFrame | None  # year, value
+    sources: sel_.SourceFacts
+
+
+def compute_profile_trend(
+    store: Store, scope: Scope, territory_id: str, indicator_id: str
+) -> TrendResult:
     """The territory's values over the years against the agglomeration median
     and the core."""
-    lang = selection.lang
-    meta = _meta(store, indicator_id, lang)
-    ids = _member_ids(store, selection)
+    info = sel_.indicator_info(store, indicator_id)  # KeyError: unknown indicator
+    ids = sel_.members(store, scope.agglomeration_id)[TERRITORY_ID].tolist()
+    if not ids:
+        raise NoData.of("empty.no_agglomerations")
     data = sel_.panel(store, indicator_id, ids).dropna(subset=[VALUE])
     own = data[data[TERRITORY_ID] == territory_id]
     if own.empty:
-        raise NoData(t("empty.indicator", lang, indicator=meta["name"], year="—"))
-    members = sel_.members(store, selection.agglomeration_id).set_index(TERRITORY_ID)
-    label = _tname(members.loc[territory_id], lang)
-    median = data.groupby(YEAR)[VALUE].median()
+        raise NoData.of("empty.indicator", {"indicator": info}, year="—")
+    members = sel_.members(store, scope.agglomeration_id).set_index(TERRITORY_ID)
+    core = members.index[members[ROLE] == "core"]
+    core_names = core_rows = None
+    if len(core) and core[0] != territory_id:
+        core_rows = data.loc[data[TERRITORY_ID] == core[0], [YEAR, VALUE]]
+        core_names = _names(members.loc[core[0]])
+    return TrendResult(
+        territory_id=territory_id,
+        indicator_id=indicator_id,
+        indicator=info,
+        territory=_names(members.loc[territory_id]),
+        own=own[[YEAR, VALUE]],
+        median=data.groupby(YEAR)[VALUE].median(),
+        core=core_names,
+        core_rows=core_rows,
+        sources=sel_.source_facts(store, _sources_for(store, [indicator_id], ids)),
+    )
+
+
+def _names(row: pd.Series) -> dict:
+    return {NAME_RU: row.get(NAME_RU), NAME_EN: row.get(NAME_EN)}
+
+
+def render_profile_trend(result: TrendResult, lang: str) -> Chart:
+    """The lines of :func:`compute_profile_trend` in ``lang``."""
+    name, unit = name_of(result.indicator, lang), unit_of(result.indicator, lang)
+    own, median = result.own, result.median
+    label = name_of(result.territory, lang)
     frames = [
         pd.DataFrame({YEAR: own[YEAR], "value": own[VALUE], "series": label}),
         pd.DataFrame(
@@ -118,41 +161,42 @@ def profile_trend(
             }
         ),
     ]
-    core = members.index[members[ROLE] == "core"]
-    if len(core) and core[0] != territory_id:
-        core_rows = data[data[TERRITORY_ID] == core[0]]
+    if result.core_rows is not None:
+        core = f"{t('role.core', lang)}: {name_of(result.core, lang)}"
         frames.append(
             pd.DataFrame(
                 {
-                    YEAR: core_rows[YEAR],
-                    "value": core_rows[VALUE],
-                    "series": f"{t('role.core', lang)}: {_tname(members.loc[core[0]], lang)}",
+                    YEAR: result.core_rows[YEAR],
+                    "value": result.core_rows[VALUE],
+                    "series": core,
                 }
             )
         )
     table = pd.concat(frames, ignore_index=True)
     period = f"{int(table[YEAR].min())}–{int(table[YEAR].max())}"
-    title = f"{label}: {meta['name']}"
-    footer, source = _footer(
-        store, selection, meta, _sources_for(store, [indicator_id], ids), period, None
-    )
-    fig = charts.series_lines(
-        table, title=title, footer=footer, unit=meta["unit"], lang=lang
-    )
+    title = f"{label}: {name}"
+    source = sel_.format_sources(result.sources, lang)
+    footer = footer_line(unit, period, source, None, lang)
+    fig = charts.series_lines(table, title=title, footer=footer, unit=unit, lang=lang)
     last = own.sort_values(YEAR).iloc[-1]
-    med_last = median.get(last[YEAR], np.nan)
-    caption = (
-        f"В {int(last[YEAR])} г. — {fmt_number(last[VALUE], lang)} {meta['unit']} при медиане агломерации {fmt_number(med_last, lang)}."
-        if lang == "ru"
-        else f"In {int(last[YEAR])}: {fmt_number(last[VALUE], lang)} {meta['unit']} vs the agglomeration median {fmt_number(med_last, lang)}."
+    caption = t(
+        "profile.trend_caption",
+        lang,
+        year=int(last[YEAR]),
+        value=fmt_number(last[VALUE], lang),
+        unit=unit,
+        median=fmt_number(median.get(last[YEAR], np.nan), lang),
     )
     return Chart(
-        key=f"profile_{territory_id}_{indicator_id}",
+        key=f"profile_{result.territory_id}_{result.indicator_id}",
         figure=fig,
         data=table,
         title=title,
         caption=caption,
-        unit=meta["unit"],
+        unit=unit,
         year=period,
         source=source,
     )
+
+
+profile_trend = two_step(compute_profile_trend, render_profile_trend)
