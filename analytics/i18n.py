@@ -713,6 +713,37 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "В {year} г. — {value} {unit} при медиане агломерации {median}.",
         "en": "In {year}: {value} {unit} vs the agglomeration median {median}.",
     },
+    # errors of the deck CLI (analytics.report)
+    "report.out_is_folder": {
+        "ru": "Путь {out} — это папка; укажите файл, например {example}.",
+        "en": "{out} is a folder; give a file, e.g. {example}.",
+    },
+    "report.no_folder": {
+        "ru": "Папки {folder} нет: создайте её или укажите другой путь для --out.",
+        "en": "Folder {folder} does not exist: create it or give another --out path.",
+    },
+    "report.not_writable": {
+        "ru": "Нет права записи в {out}: укажите другой путь для --out.",
+        "en": "{out} is not writable: give another --out path.",
+    },
+    "report.unknown_agglomeration": {
+        "ru": "Агломерации {agglomeration} нет в хранилище. Есть: {shown}.",
+        "en": "Agglomeration {agglomeration} is not in the store. Available: {shown}.",
+    },
+    "report.unknown_agglomeration_more": {
+        "ru": "Агломерации {agglomeration} нет в хранилище. "
+        "Есть: {shown} и ещё {more}.",
+        "en": "Agglomeration {agglomeration} is not in the store. "
+        "Available: {shown} and {more} more.",
+    },
+    "report.no_year": {
+        "ru": "За {year} год данных по агломерации нет; есть {span}.",
+        "en": "No data for the agglomeration in {year}; available: {span}.",
+    },
+    "report.nothing": {
+        "ru": "Нечего показать: {reasons}",
+        "en": "Nothing to show: {reasons}",
+    },
     # benchmarks of the gap view ("gap to …")
     "benchmark.core": {"ru": "ядра", "en": "the core"},
     "benchmark.median": {
