@@ -744,6 +744,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "Нечего показать: {reasons}",
         "en": "Nothing to show: {reasons}",
     },
+    # the territory's card (analytics.views.profile)
+    "profile.to_median": {"ru": "к медиане", "en": "to median"},
+    "profile.behind": {"ru": "отстаёт", "en": "behind"},
+    "profile.yes": {"ru": "да", "en": "yes"},
     # benchmarks of the gap view ("gap to …")
     "benchmark.core": {"ru": "ядра", "en": "the core"},
     "benchmark.median": {

@@ -66,20 +66,16 @@ def profile_table(
             behind = (value < median) if better_high else (value > median)
             rows.append(
                 {
-                    ("Тема" if lang == "ru" else "Theme"): t(f"theme.{theme}", lang),
+                    t("label.theme", lang): t(f"theme.{theme}", lang),
                     t("label.indicator", lang): name_of(info, lang),
                     t("label.unit", lang): unit_of(info, lang),
                     t("label.value", lang): round(value, 2),
                     t("label.median", lang): round(median, 2),
-                    ("к медиане" if lang == "ru" else "to median"): round(
-                        value / median, 2
-                    )
+                    t("profile.to_median", lang): round(value / median, 2)
                     if median
                     else np.nan,
-                    ("место" if lang == "ru" else "rank"): f"{rank} / {len(data)}",
-                    ("отстаёт" if lang == "ru" else "behind"): (
-                        "да" if lang == "ru" else "yes"
-                    )
+                    t("mobility.unit", lang): f"{rank} / {len(data)}",
+                    t("profile.behind", lang): t("profile.yes", lang)
                     if behind and direction != 0
                     else "",
                 }
