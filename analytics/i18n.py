@@ -748,6 +748,23 @@ STRINGS: dict[str, dict[str, str]] = {
     "profile.to_median": {"ru": "к медиане", "en": "to median"},
     "profile.behind": {"ru": "отстаёт", "en": "behind"},
     "profile.yes": {"ru": "да", "en": "yes"},
+    # theme composites on the overview (analytics.views.overview)
+    "composites.title": {
+        "ru": "Сводные индексы тем (0–100), {year}",
+        "en": "Theme composite indices (0–100), {year}",
+    },
+    "composites.excluded": {
+        "ru": "{theme}: исключены {items}",
+        "en": "{theme}: excluded {items}",
+    },
+    "composites.robust": {
+        "ru": " (место {span} при любых методах)",
+        "en": " (rank {span} across methods)",
+    },
+    "composites.best_worst": {
+        "ru": "{theme}: лучше всех {best}{robust}, хуже всех {worst}",
+        "en": "{theme}: best {best}{robust}, worst {worst}",
+    },
     # benchmarks of the gap view ("gap to …")
     "benchmark.core": {"ru": "ядра", "en": "the core"},
     "benchmark.median": {
