@@ -765,6 +765,29 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "{theme}: лучше всех {best}{robust}, хуже всех {worst}",
         "en": "{theme}: best {best}{robust}, worst {worst}",
     },
+    # theme views (analytics.views.themes)
+    "heatmap.title": {
+        "ru": "Отставание и опережение: {theme}, {year}",
+        "en": "Behind and ahead: {theme}, {year}",
+    },
+    "heatmap.caption": {
+        "ru": "Сильнее всего отстаёт {territory} по показателю «{indicator}» "
+        "(z = {z}); красный — отставание от среднего по агломерации с учётом "
+        "направления показателя.",
+        "en": "Furthest behind: {territory} on «{indicator}» (z = {z}); red = "
+        "behind the agglomeration mean, whatever the indicator's direction.",
+    },
+    "unit.pp": {"ru": "п. п.", "en": "pp"},
+    "gap.title": {
+        "ru": "Разрыв до {benchmark}: {indicator}, {year}",
+        "en": "Gap to {benchmark}: {indicator}, {year}",
+    },
+    "gap.shortfall": {"ru": "недостаёт", "en": "shortfall"},
+    "gap.to_benchmark": {"ru": "к ориентиру", "en": "to benchmark"},
+    "core_periphery.title": {
+        "ru": "Ядро, пояс и периферия: {indicator}",
+        "en": "Core, ring and periphery: {indicator}",
+    },
     # benchmarks of the gap view ("gap to …")
     "benchmark.core": {"ru": "ядра", "en": "the core"},
     "benchmark.median": {

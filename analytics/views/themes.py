@@ -186,11 +186,7 @@ def heatmap(store: Store, selection: Selection, theme: str) -> Chart:
     text.columns = z.columns
     year = str(selection.year)
     theme_word = t(f"theme.{theme}", lang)
-    title = (
-        f"Отставание и опережение: {theme_word}, {year}"
-        if lang == "ru"
-        else f"Behind and ahead: {theme_word}, {year}"
-    )
+    title = t("heatmap.title", lang, theme=theme_word, year=year)
     footer, source = _footer(
         store,
         selection,
@@ -201,14 +197,12 @@ def heatmap(store: Store, selection: Selection, theme: str) -> Chart:
     )
     fig = charts.heatmap(z, title=title, footer=footer, text=text, lang=lang)
     worst = z.stack().idxmin()
-    caption = (
-        f"Сильнее всего отстаёт {worst[0]} по показателю «{worst[1]}» "
-        f"(z = {fmt_number(z.loc[worst], lang, digits=1)}); красный — отставание "
-        "от среднего по агломерации с учётом направления показателя."
-        if lang == "ru"
-        else f"Furthest behind: {worst[0]} on «{worst[1]}» "
-        f"(z = {fmt_number(z.loc[worst], lang, digits=1)}); red = behind the "
-        "agglomeration mean, whatever the indicator's direction."
+    caption = t(
+        "heatmap.caption",
+        lang,
+        territory=worst[0],
+        indicator=worst[1],
+        z=fmt_number(z.loc[worst], lang, digits=1),
     )
     data = values.copy()
     data.index = z.index
@@ -243,7 +237,7 @@ def _gap_unit(unit: str, lang: str) -> str:
     """Unit of a difference: a difference of percentages is in percentage
     points."""
     if unit.strip() == "%":
-        return "п. п." if lang == "ru" else "pp"
+        return t("unit.pp", lang)
     return unit
 
 
@@ -321,11 +315,7 @@ def gap_to_benchmark(
     table = table.rename(columns={"gap_abs": "gap"})
     word = t(f"benchmark.{benchmark}", lang)
     year = str(selection.year)
-    title = (
-        f"Разрыв до {word}: {meta['name']}, {year}"
-        if lang == "ru"
-        else f"Gap to {word}: {meta['name']}, {year}"
-    )
+    title = t("gap.title", lang, benchmark=word, indicator=meta["name"], year=year)
     footer, source = _footer(
         store,
         selection,
@@ -384,8 +374,8 @@ def gap_to_benchmark(
             ROLE: t("label.role", lang),
             VALUE: f"{meta['name']}, {meta['unit']}",
             "benchmark_value": f"{word}, {meta['unit']}",
-            "gap": ("недостаёт" if lang == "ru" else "shortfall") + f", {meta['unit']}",
-            "gap_ratio": "к ориентиру" if lang == "ru" else "to benchmark",
+            "gap": f"{t('gap.shortfall', lang)}, {meta['unit']}",
+            "gap_ratio": t("gap.to_benchmark", lang),
         }
     )
     return Chart(
@@ -423,11 +413,7 @@ def core_periphery(store: Store, selection: Selection, indicator_id: str) -> Cha
         value_name="value",
     ).dropna()
     period = f"{int(wide[YEAR].min())}–{int(wide[YEAR].max())}"
-    title = (
-        f"Ядро, пояс и периферия: {meta['name']}"
-        if lang == "ru"
-        else f"Core, ring and periphery: {meta['name']}"
-    )
+    title = t("core_periphery.title", lang, indicator=meta["name"])
     ids = _member_ids(store, selection)
     footer, source = _footer(
         store,
