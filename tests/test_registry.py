@@ -46,6 +46,7 @@ def _args(store, view: registry.View) -> tuple:
         "k": "auto",
         "n": 5,
         "level": "territory",
+        "prices": 2023,  # the first option is current prices; this is the other
     }
     return tuple(values[p] for p in view.params)
 

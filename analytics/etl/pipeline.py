@@ -139,7 +139,12 @@ class EtlReport:
             + f"; конфликтов между файлами: {self.conflicts}"
         )
         if self.ignored:
-            lines.append(f"Не табличные файлы пропущены: {len(self.ignored)}")
+            # every skipped file by name: a count alone leaves the user
+            # guessing which of their files was not read
+            lines.append(
+                f"Пропущены файлы, не являющиеся таблицами ({len(self.ignored)}): "
+                + ", ".join(self.ignored)
+            )
         lines.append(
             f"Хранилище: {self.store} (версия {self.version}"
             + (", без изменений)" if not self.changed else ")")

@@ -75,7 +75,7 @@ def composites(store: Store, selection: Selection) -> Chart:
         sel_.value_sources(store, sel_.comparable_indicators(store, ids), ids),
         lang,
     )
-    footer = footer_line("0–100", year, source, False, lang)
+    footer = footer_line("0–100", year, source, None, lang)
     order = (
         table.groupby("name")["score"]
         .mean()
@@ -90,6 +90,7 @@ def composites(store: Store, selection: Selection) -> Chart:
         y="score",
         colour="theme",
         y_title="0–100",
+        lang=lang,
     )
     fig.update_xaxes(categoryorder="array", categoryarray=order)
     parts = []
@@ -99,12 +100,13 @@ def composites(store: Store, selection: Selection) -> Chart:
         if pd.isna(top["rank_p95"]):
             robust = ""
         else:
-            span = (
-                f"{int(top['rank_p05'])}"
-                if top["rank_p05"] == top["rank_p95"]
-                else f"{int(top['rank_p05'])}–{int(top['rank_p95'])}"
-            )
-            robust = t("composites.robust", lang, span=span)
+            low_rank, high_rank = int(top["rank_p05"]), int(top["rank_p95"])
+            if low_rank == high_rank:
+                robust = t("composites.robust_same", lang, rank=low_rank)
+            else:  # «best» holds for the main method only: say so
+                robust = t(
+                    "composites.robust_range", lang, low=low_rank, high=high_rank
+                )
         parts.append(
             t(
                 "composites.best_worst",
@@ -128,6 +130,6 @@ def composites(store: Store, selection: Selection) -> Chart:
         unit="0–100",
         year=year,
         source=source,
-        weighted=False,
+        weighted=None,
         notes="\n".join(notes),
     )

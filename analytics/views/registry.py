@@ -51,6 +51,7 @@ PARAMS = (
     "k",
     "n",
     "level",
+    "prices",
 )
 
 
@@ -203,6 +204,12 @@ PROFILE_TABLE = View(
 PROFILE_TREND = View(
     "profile_trend",
     profile.profile_trend,
+    ("territory", "indicator", "prices"),
+    page="profile",
+)
+PROFILE_GAPS = View(
+    "profile_gaps",
+    profile.profile_gaps,
     ("territory", "indicator"),
     page="profile",
 )
@@ -228,6 +235,7 @@ VIEWS: tuple[View, ...] = (
     MODELS_COMPARISON,
     PROFILE_TABLE,
     PROFILE_TREND,
+    PROFILE_GAPS,
 )
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from analytics import charts, gaps
+from analytics import charts, coverage, gaps
 from analytics import selection as sel_
 from analytics.chart_model import Chart, footer_line
 from analytics.i18n import fmt_amount, fmt_number, fmt_ratio, t
@@ -54,6 +54,7 @@ class RankingResult:
     year: int | None
     data: pd.DataFrame  # the year's panel rows, sorted best first (no names)
     median: float
+    cover: coverage.Coverage
     sources: sel_.SourceFacts
 
 
@@ -64,12 +65,16 @@ def compute_ranking(store: Store, scope: Scope, indicator_id: str) -> RankingRes
     data = _scope_year_panel(store, scope, indicator_id, info)
     ascending = int(info.get("direction") or 0) < 0
     data = data.sort_values(VALUE, ascending=ascending, kind="stable")
+    ids = sel_.members(store, scope.agglomeration_id)[TERRITORY_ID].tolist()
+    cover = coverage.Coverage(len(data), len(ids))
     return RankingResult(
         indicator_id=indicator_id,
         indicator=info,
         year=scope.year,
         data=data,
-        median=float(data[VALUE].median()),
+        # a median of a few territories is not the agglomeration's median
+        median=float(data[VALUE].median()) if cover.enough else math.nan,
+        cover=cover,
         sources=sel_.source_facts(
             store, _sources_for(store, [indicator_id], data[TERRITORY_ID].tolist())
         ),
@@ -105,6 +110,14 @@ def render_ranking(result: RankingResult, lang: str) -> Chart:
         worst_value=fmt_number(worst[VALUE], lang),
         ratio=fmt_ratio(ratio, lang),
     )
+    cover = result.cover
+    if not cover.enough:
+        caption = t("coverage.too_few", lang, covered=cover.covered, total=cover.total)
+    elif cover.partial:
+        note = t(
+            "coverage.partial_note", lang, covered=cover.covered, total=cover.total
+        )
+        caption = f"{caption.rstrip('.')} ({note})."
     population = f"{t('label.population', lang)}, {t('unit.persons', lang)}"
     table = pd.DataFrame(
         {
@@ -182,7 +195,7 @@ def heatmap(store: Store, selection: Selection, theme: str) -> Chart:
         text[ind] = [f"{fmt_number(v, lang)} {metas[ind]['unit']}" for v in values[ind]]
     z.index = [labels[i] for i in z.index]
     text.index = z.index
-    z.columns = [charts.wrap(metas[i]["name"], 22) for i in keep]
+    z.columns = [metas[i]["name"] for i in keep]  # charts.heatmap wraps them
     text.columns = z.columns
     year = str(selection.year)
     theme_word = t(f"theme.{theme}", lang)
@@ -217,7 +230,7 @@ def heatmap(store: Store, selection: Selection, theme: str) -> Chart:
         unit="z",
         year=year,
         source=source,
-        weighted=False,
+        weighted=None,  # z-scores: no population weighting to state
     )
 
 
@@ -311,6 +324,12 @@ def gap_to_benchmark(
             t("empty.indicator", lang, indicator=meta["name"], year=selection.year)
         )
     members = sel_.members(store, selection.agglomeration_id).set_index(TERRITORY_ID)
+    cover = coverage.Coverage(int(year_rows[VALUE].notna().sum()), len(members))
+    if benchmark in ("median", "best_quartile", "weighted_mean") and not cover.enough:
+        # a median of a few territories is not the agglomeration's
+        raise NoData(
+            t("coverage.too_few", lang, covered=cover.covered, total=cover.total)
+        )
     table["name"] = [_tname(members.loc[i], lang) for i in table[TERRITORY_ID]]
     table = table.rename(columns={"gap_abs": "gap"})
     word = t(f"benchmark.{benchmark}", lang)
@@ -387,7 +406,8 @@ def gap_to_benchmark(
         unit=meta["unit"],
         year=year,
         source=source,
-        weighted=benchmark == "weighted_mean",
+        # only the weighted mean is weighted; a median or the core is neither
+        weighted=True if benchmark == "weighted_mean" else None,
     )
 
 
