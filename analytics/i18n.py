@@ -1013,6 +1013,100 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "порядок территорий заметно меняется.",
         "en": "the order of territories changes noticeably.",
     },
+    # Lorenz curve (analytics.views.inequality)
+    "lorenz.title": {
+        "ru": "Кривая Лоренца: {indicator}",
+        "en": "Lorenz curve: {indicator}",
+    },
+    "lorenz.unit": {"ru": "доля", "en": "share"},
+    "lorenz.unit_long": {
+        "ru": "доли населения и показателя",
+        "en": "shares of population and indicator",
+    },
+    "unit.persons": {"ru": "чел.", "en": "persons"},
+    "profile.trend_caption": {
+        "ru": "В {year} г. — {value} {unit} при медиане агломерации {median}.",
+        "en": "In {year}: {value} {unit} vs the agglomeration median {median}.",
+    },
+    # errors of the deck CLI (analytics.report)
+    "report.out_is_folder": {
+        "ru": "Путь {out} — это папка; укажите файл, например {example}.",
+        "en": "{out} is a folder; give a file, e.g. {example}.",
+    },
+    "report.no_folder": {
+        "ru": "Папки {folder} нет: создайте её или укажите другой путь для --out.",
+        "en": "Folder {folder} does not exist: create it or give another --out path.",
+    },
+    "report.not_writable": {
+        "ru": "Нет права записи в {out}: укажите другой путь для --out.",
+        "en": "{out} is not writable: give another --out path.",
+    },
+    "report.unknown_agglomeration": {
+        "ru": "Агломерации {agglomeration} нет в хранилище. Есть: {shown}.",
+        "en": "Agglomeration {agglomeration} is not in the store. Available: {shown}.",
+    },
+    "report.unknown_agglomeration_more": {
+        "ru": "Агломерации {agglomeration} нет в хранилище. "
+        "Есть: {shown} и ещё {more}.",
+        "en": "Agglomeration {agglomeration} is not in the store. "
+        "Available: {shown} and {more} more.",
+    },
+    "report.no_year": {
+        "ru": "За {year} год данных по агломерации нет; есть {span}.",
+        "en": "No data for the agglomeration in {year}; available: {span}.",
+    },
+    "report.nothing": {
+        "ru": "Нечего показать: {reasons}",
+        "en": "Nothing to show: {reasons}",
+    },
+    # the territory's card (analytics.views.profile)
+    "profile.to_median": {"ru": "к медиане", "en": "to median"},
+    "profile.behind": {"ru": "отстаёт", "en": "behind"},
+    "profile.yes": {"ru": "да", "en": "yes"},
+    # theme composites on the overview (analytics.views.overview)
+    "composites.title": {
+        "ru": "Сводные индексы тем (0–100), {year}",
+        "en": "Theme composite indices (0–100), {year}",
+    },
+    "composites.excluded": {
+        "ru": "{theme}: исключены {items}",
+        "en": "{theme}: excluded {items}",
+    },
+    "composites.robust_same": {
+        "ru": " (место {rank} при любом методе)",
+        "en": " (rank {rank} whatever the method)",
+    },
+    "composites.robust_range": {
+        "ru": " (при других методах свёртки — места {low}–{high})",
+        "en": " (ranks {low}–{high} with other methods)",
+    },
+    "composites.best_worst": {
+        "ru": "{theme}: лучше всех {best}{robust}, хуже всех {worst}",
+        "en": "{theme}: best {best}{robust}, worst {worst}",
+    },
+    # theme views (analytics.views.themes)
+    "heatmap.title": {
+        "ru": "Отставание и опережение: {theme}, {year}",
+        "en": "Behind and ahead: {theme}, {year}",
+    },
+    "heatmap.caption": {
+        "ru": "Сильнее всего отстаёт {territory} по показателю «{indicator}» "
+        "(z = {z}); красный — отставание от среднего по агломерации с учётом "
+        "направления показателя.",
+        "en": "Furthest behind: {territory} on «{indicator}» (z = {z}); red = "
+        "behind the agglomeration mean, whatever the indicator's direction.",
+    },
+    "unit.pp": {"ru": "п. п.", "en": "pp"},
+    "gap.title": {
+        "ru": "Разрыв до {benchmark}: {indicator}, {year}",
+        "en": "Gap to {benchmark}: {indicator}, {year}",
+    },
+    "gap.shortfall": {"ru": "недостаёт", "en": "shortfall"},
+    "gap.to_benchmark": {"ru": "к ориентиру", "en": "to benchmark"},
+    "core_periphery.title": {
+        "ru": "Ядро, пояс и периферия: {indicator}",
+        "en": "Core, ring and periphery: {indicator}",
+    },
     # benchmarks of the gap view ("gap to …")
     "benchmark.core": {"ru": "ядра", "en": "the core"},
     "benchmark.median": {

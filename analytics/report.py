@@ -86,6 +86,11 @@ class ReportError(Exception):
     """The report cannot be built; ``message(lang)`` says why, ``code`` is the
     CLI's exit code (1 or 2)."""
 
+    @classmethod
+    def of(cls, key: str, code: int = 1, **values) -> ReportError:
+        """The error worded by the i18n template ``key`` in both languages."""
+        return cls(t(key, "ru", **values), t(key, "en", **values), code)
+
     def __init__(self, message_ru: str, message_en: str, code: int = 1) -> None:
         super().__init__(message_en)
         self.message_ru = message_ru
@@ -287,25 +292,15 @@ def check_output(out: Path) -> None:
     out = Path(out)
     parent = out.parent if str(out.parent) else Path(".")
     if out.is_dir():
-        raise ReportError(
-            f"Путь {out} — это папка; укажите файл, например {out / 'report.pptx'}.",
-            f"{out} is a folder; give a file, e.g. {out / 'report.pptx'}.",
-            2,
+        raise ReportError.of(
+            "report.out_is_folder", 2, out=out, example=out / "report.pptx"
         )
     if not parent.is_dir():
-        raise ReportError(
-            f"Папки {parent} нет: создайте её или укажите другой путь для --out.",
-            f"Folder {parent} does not exist: create it or give another --out path.",
-            2,
-        )
+        raise ReportError.of("report.no_folder", 2, folder=parent)
     if not os.access(parent, os.W_OK | os.X_OK) or (
         out.exists() and not os.access(out, os.W_OK)
     ):
-        raise ReportError(
-            f"Нет права записи в {out}: укажите другой путь для --out.",
-            f"{out} is not writable: give another --out path.",
-            2,
-        )
+        raise ReportError.of("report.not_writable", 2, out=out)
 
 
 def _warm_up() -> None:
@@ -370,25 +365,24 @@ def build_report(
     known = agglomeration_ids(store)
     if agglomeration_id not in known:
         shown = ", ".join(known[:8])
-        more_ru = f" и ещё {len(known) - 8}" if len(known) > 8 else ""
-        more_en = f" and {len(known) - 8} more" if len(known) > 8 else ""
-        raise ReportError(
-            f"Агломерации {agglomeration_id!r} нет в хранилище. "
-            f"Есть: {shown}{more_ru}.",
-            f"Agglomeration {agglomeration_id!r} is not in the store. "
-            f"Available: {shown}{more_en}.",
+        key = (
+            "report.unknown_agglomeration_more"
+            if len(known) > 8
+            else ("report.unknown_agglomeration")
+        )
+        raise ReportError.of(
+            key,
             2,
+            agglomeration=repr(agglomeration_id),
+            shown=shown,
+            more=len(known) - 8,
         )
     if year is not None:
         ids = sel_.members(store, agglomeration_id)[TERRITORY_ID].tolist()
         years = sel_.years(store, ids)
         if year not in years:
             span = f"{years[0]}–{years[-1]}" if years else "—"
-            raise ReportError(
-                f"За {year} год данных по агломерации нет; есть {span}.",
-                f"No data for the agglomeration in {year}; available: {span}.",
-                2,
-            )
+            raise ReportError.of("report.no_year", 2, year=year, span=span)
     status = export.export_status()
     if not status.available:
         raise ReportError(status.message_ru, status.message_en, 1)
@@ -406,9 +400,7 @@ def build_report(
     )
     if not found.charts:
         reasons = "; ".join(reason for _, reason in found.skipped)
-        raise ReportError(
-            f"Нечего показать: {reasons}", f"Nothing to show: {reasons}", 2
-        )
+        raise ReportError.of("report.nothing", 2, reasons=reasons)
     try:
         deck = export.build_deck(
             found.charts,

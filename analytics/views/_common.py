@@ -13,7 +13,7 @@ from analytics.chart_model import footer_line
 from analytics.i18n import name as name_of
 from analytics.i18n import t
 from analytics.i18n import unit as unit_of
-from analytics.selection import Selection
+from analytics.selection import Scope, Selection
 from analytics.store import (
     NAME_EN,
     NAME_RU,
@@ -40,22 +40,31 @@ class NoData(Exception):  # noqa: N818 - not an error, a state to explain
     **values)`` (an :mod:`analytics.i18n` key); :meth:`in_lang` words it.
     """
 
-    def __init__(self, message: str = "", *, key: str = "", values=None) -> None:
+    def __init__(
+        self, message: str = "", *, key: str = "", values=None, names=None
+    ) -> None:
         super().__init__(message)
         self.key = key
         self.values = dict(values or {})
+        self.names = dict(names or {})
 
     @classmethod
-    def of(cls, key: str, **values) -> NoData:
-        """The reason as an i18n key (worded in Russian until :meth:`in_lang`)."""
-        return cls(t(key, "ru", **values), key=key, values=values)
+    def of(cls, key: str, names: dict | None = None, **values) -> NoData:
+        """The reason as an i18n key (worded in Russian until :meth:`in_lang`);
+        ``names``: placeholders filled with the name of a catalog row
+        (``{"indicator": row}``) in the language."""
+        return cls(key=key, values=values, names=names).in_lang("ru")
 
     def in_lang(self, lang: str) -> NoData:
         """The same reason in ``lang`` (itself when it is not an i18n key)."""
         if not self.key:
             return self
+        named = {k: name_of(row, lang) for k, row in self.names.items()}
         return NoData(
-            t(self.key, lang, **self.values), key=self.key, values=self.values
+            t(self.key, lang, **self.values, **named),
+            key=self.key,
+            values=self.values,
+            names=self.names,
         )
 
 
@@ -102,6 +111,32 @@ def _year_panel(store: Store, selection: Selection, indicator_id: str) -> pd.Dat
             )
         )
     data["name"] = data.apply(lambda row: _tname(row, selection.lang), axis=1)
+    return data
+
+
+def _scope_year_panel(
+    store: Store, scope: Scope, indicator_id: str, info: dict
+) -> pd.DataFrame:
+    """The members' rows of one indicator in the scope's year (no names: see
+    :func:`_named`); ``NoData`` when there are none."""
+    ids = sel_.members(store, scope.agglomeration_id)[TERRITORY_ID].tolist()
+    if not ids:
+        raise NoData.of("empty.no_agglomerations")
+    years = [scope.year] if scope.year is not None else None
+    data = sel_.panel(store, indicator_id, ids, years).dropna(subset=[VALUE])
+    if data.empty:
+        raise NoData.of("empty.indicator", {"indicator": info}, year=scope.year)
+    return data
+
+
+def _named(data: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A copy of panel rows with the territories' names in ``lang`` (column
+    ``name``, last)."""
+    data = data.copy()
+    data["name"] = [
+        name_of({NAME_RU: ru, NAME_EN: en}, lang)
+        for ru, en in zip(data[NAME_RU], data[NAME_EN], strict=True)
+    ]
     return data
 
 

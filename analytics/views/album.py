@@ -205,19 +205,23 @@ def models_comparison(store: Store, selection: Selection, indicator_id: str) -> 
     words = table["management_model"].map(
         lambda m: t(f"model.{m}", lang) if has_string(f"model.{m}") else m
     )
-    out = table.drop(columns=["label"]).assign(management_model=words).rename(
-        columns={
-            "management_model": "модель" if ru else "model",
-            "n_agglomerations": "агломераций" if ru else "agglomerations",
-            "n_territories": "территорий" if ru else "territories",
-            "population": "население, чел." if ru else "population, persons",
-            "mean": f"среднее, {unit}" if ru else f"mean, {unit}",
-            "ci_low": f"95% ДИ от, {unit}" if ru else f"95% CI low, {unit}",
-            "ci_high": f"95% ДИ до, {unit}" if ru else f"95% CI high, {unit}",
-            "index": "индекс (100 = среднее)" if ru else "index (100 = average)",
-            "index_low": "индекс, 95% ДИ от" if ru else "index, 95% CI low",
-            "index_high": "индекс, 95% ДИ до" if ru else "index, 95% CI high",
-        }
+    out = (
+        table.drop(columns=["label"])
+        .assign(management_model=words)
+        .rename(
+            columns={
+                "management_model": "модель" if ru else "model",
+                "n_agglomerations": "агломераций" if ru else "agglomerations",
+                "n_territories": "территорий" if ru else "territories",
+                "population": "население, чел." if ru else "population, persons",
+                "mean": f"среднее, {unit}" if ru else f"mean, {unit}",
+                "ci_low": f"95% ДИ от, {unit}" if ru else f"95% CI low, {unit}",
+                "ci_high": f"95% ДИ до, {unit}" if ru else f"95% CI high, {unit}",
+                "index": "индекс (100 = среднее)" if ru else "index (100 = average)",
+                "index_low": "индекс, 95% ДИ от" if ru else "index, 95% CI low",
+                "index_high": "индекс, 95% ДИ до" if ru else "index, 95% CI high",
+            }
+        )
     )
     return Chart(
         key=f"models_{indicator_id}",

@@ -3,6 +3,7 @@ interval, Theil decomposition over the years, agglomerations side by side."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -10,11 +11,13 @@ import pandas as pd
 
 from analytics import charts, indices, intervals
 from analytics import selection as sel_
-from analytics.chart_model import Chart
+from analytics.chart_model import Chart, footer_line
 from analytics.i18n import fmt_number, t
 from analytics.i18n import name as name_of
-from analytics.selection import Selection
+from analytics.selection import Scope, Selection
 from analytics.store import (
+    NAME_EN,
+    NAME_RU,
     ROLE,
     TERRITORY_ID,
     VALUE,
@@ -33,79 +36,109 @@ from analytics.views._common import (
     _tname,
     _weights,
     _year_panel,
+    two_step,
 )
 
 if TYPE_CHECKING:  # scikit-learn is imported on first use (0.3 s at start-up)
     pass
 
 
-def lorenz(store: Store, selection: Selection, indicator_id: str) -> Chart:
+@dataclass(frozen=True, eq=False)
+class LorenzResult:
+    """Lorenz curves of one indicator (:func:`compute_lorenz`): the selected
+    year and the first year with data; territory names in both languages."""
+
+    indicator_id: str
+    indicator: dict
+    year: int
+    first: int
+    weighted: bool
+    curves: dict  # year (str) -> curve (position, population_share, value_share)
+    names: dict  # year (str) -> rows (name_ru, name_en) by curve position
+    ginis: dict  # year (int) -> Gini
+    sources: sel_.SourceFacts
+
+
+def compute_lorenz(store: Store, scope: Scope, indicator_id: str) -> LorenzResult:
     """Lorenz curve of one indicator in the selected year (and the first year
     with data for comparison)."""
-    lang = selection.lang
-    meta = _meta(store, indicator_id, lang)
-    ids = _member_ids(store, selection)
+    info = sel_.indicator_info(store, indicator_id)  # KeyError: unknown indicator
+    ids = sel_.members(store, scope.agglomeration_id)[TERRITORY_ID].tolist()
+    if not ids:
+        raise NoData.of("empty.no_agglomerations")
     full = sel_.panel(store, indicator_id, ids).dropna(subset=[VALUE])
-    if full.empty or selection.year not in set(full[YEAR]):
-        raise NoData(
-            t("empty.indicator", lang, indicator=meta["name"], year=selection.year)
-        )
-    full["name"] = full.apply(lambda row: _tname(row, lang), axis=1)
+    if full.empty or scope.year not in set(full[YEAR]):
+        raise NoData.of("empty.indicator", {"indicator": info}, year=scope.year)
     first = int(full[YEAR].min())
     curves: dict[str, pd.DataFrame] = {}
+    names: dict[str, pd.DataFrame] = {}
     ginis: dict[int, float] = {}
-    for year in sorted({first, int(selection.year)}):
-        part, w, _ = _weights(full[full[YEAR] == year], selection)
-        _check_enough(len(part), lang)
-        curve = indices.lorenz_curve(part[VALUE].to_numpy(float), w)
-        names = part["name"].to_numpy()
-        curve["name"] = [names[p] if p >= 0 else "" for p in curve["position"]]
-        curves[str(year)] = curve
+    for year in sorted({first, int(scope.year)}):
+        part, w, _ = _weights(full[full[YEAR] == year], scope)
+        if len(part) < MIN_TERRITORIES:
+            raise NoData.of("empty.too_few", need=MIN_TERRITORIES, have=len(part))
+        curves[str(year)] = indices.lorenz_curve(part[VALUE].to_numpy(float), w)
+        names[str(year)] = part[[NAME_RU, NAME_EN]].reset_index(drop=True)
         ginis[year] = indices.gini(part[VALUE].to_numpy(float), weights=w)
-    year_label = (
-        f"{first}, {selection.year}" if first != selection.year else str(selection.year)
+    return LorenzResult(
+        indicator_id=indicator_id,
+        indicator=info,
+        year=int(scope.year),
+        first=first,
+        weighted=scope.weighted,
+        curves=curves,
+        names=names,
+        ginis=ginis,
+        sources=sel_.source_facts(store, _sources_for(store, [indicator_id], ids)),
     )
-    title = f"{'Кривая Лоренца' if lang == 'ru' else 'Lorenz curve'}: {meta['name']}"
-    footer, source = _footer(
-        store,
-        selection,
-        {
-            "unit": "доли населения и показателя"
-            if lang == "ru"
-            else "shares of population and indicator"
-        },
-        _sources_for(store, [indicator_id], ids),
-        year_label,
-        selection.weighted,
+
+
+def render_lorenz(result: LorenzResult, lang: str) -> Chart:
+    """The Lorenz chart of :func:`compute_lorenz` in ``lang``."""
+    first, year = result.first, result.year
+    curves = {}
+    for key, curve in result.curves.items():
+        rows = result.names[key]
+        names = [_tname(rows.iloc[i], lang) for i in range(len(rows))]
+        curve = curve.copy()
+        curve["name"] = [names[p] if p >= 0 else "" for p in curve["position"]]
+        curves[key] = curve
+    year_label = f"{first}, {year}" if first != year else str(year)
+    title = t("lorenz.title", lang, indicator=name_of(result.indicator, lang))
+    source = sel_.format_sources(result.sources, lang)
+    footer = footer_line(
+        t("lorenz.unit_long", lang), year_label, source, result.weighted, lang
     )
     fig = charts.lorenz(curves, title=title, footer=footer, lang=lang)
-    g_now = ginis[int(selection.year)]
     caption = t(
         "caption.lorenz",
         lang,
-        year=selection.year,
-        gini=fmt_number(g_now, lang, digits=3),
+        year=year,
+        gini=fmt_number(result.ginis[year], lang, digits=3),
     )
-    if first != selection.year:
+    if first != year:
         caption += t(
             "caption.lorenz_first",
             lang,
             year=first,
-            gini=fmt_number(ginis[first], lang, digits=3),
+            gini=fmt_number(result.ginis[first], lang, digits=3),
         )
     data = pd.concat([c.assign(year=y) for y, c in curves.items()], ignore_index=True)
     data = data[["year", "name", "population_share", "value_share"]]
     return Chart(
-        key=f"lorenz_{indicator_id}",
+        key=f"lorenz_{result.indicator_id}",
         figure=fig,
         data=data,
         title=title,
         caption=caption + ".",
-        unit="доля" if lang == "ru" else "share",
+        unit=t("lorenz.unit", lang),
         year=year_label,
         source=source,
-        weighted=selection.weighted,
+        weighted=result.weighted,
     )
+
+
+lorenz = two_step(compute_lorenz, render_lorenz)
 
 
 def _interval_row(row: pd.Series, key: str, lang: str) -> dict:
@@ -210,7 +243,9 @@ def index_table(
     # in the caption and the data, not on the chart.
     ratios = table[table["index"].str.startswith("ratio_")]
     fig = charts.estimates_with_ci(
-        table[~table["index"].str.startswith("ratio_")], title=title, footer=footer,
+        table[~table["index"].str.startswith("ratio_")],
+        title=title,
+        footer=footer,
         lang=lang,
     )
     theil_row = table.set_index("index").get("estimate", pd.Series()).get("theil")
@@ -472,7 +507,9 @@ def compare_agglomerations(
         year,
         selection.weighted,
     )
-    fig = charts.estimates_with_ci(table, title=title, footer=footer, colour="model", lang=lang)
+    fig = charts.estimates_with_ci(
+        table, title=title, footer=footer, colour="model", lang=lang
+    )
     low, high = table.iloc[0], table.iloc[-1]
     caption = (
         f"Ровнее всего — {low.label} ({fmt_number(low.estimate, lang, digits=3)}), "

@@ -54,10 +54,14 @@ def composites(store: Store, selection: Selection) -> Chart:
         excluded = res.excluded[res.excluded["code"] != "size_dependent"]
         if len(excluded):
             notes.append(
-                f"{t(f'theme.{theme}', lang)}: "
-                + ("исключены " if lang == "ru" else "excluded ")
-                + ", ".join(
-                    f"{r.indicator_id} ({r.reason})" for r in res.excluded.itertuples()
+                t(
+                    "composites.excluded",
+                    lang,
+                    theme=t(f"theme.{theme}", lang),
+                    items=", ".join(
+                        f"{r.indicator_id} ({r.reason})"
+                        for r in res.excluded.itertuples()
+                    ),
                 )
             )
     if not frames:
@@ -65,11 +69,7 @@ def composites(store: Store, selection: Selection) -> Chart:
     table = pd.concat(frames, ignore_index=True)
     table["name"] = [_tname(members.loc[i], lang) for i in table[TERRITORY_ID]]
     year = str(selection.year)
-    title = (
-        f"Сводные индексы тем (0–100), {year}"
-        if lang == "ru"
-        else f"Theme composite indices (0–100), {year}"
-    )
+    title = t("composites.title", lang, year=year)
     source = sel_.source_line(
         store,
         sel_.value_sources(store, sel_.comparable_indicators(store, ids), ids),
@@ -102,21 +102,20 @@ def composites(store: Store, selection: Selection) -> Chart:
         else:
             low_rank, high_rank = int(top["rank_p05"]), int(top["rank_p95"])
             if low_rank == high_rank:
-                robust = (
-                    f" (место {low_rank} при любом методе)"
-                    if lang == "ru"
-                    else f" (rank {low_rank} whatever the method)"
-                )
+                robust = t("composites.robust_same", lang, rank=low_rank)
             else:  # «best» holds for the main method only: say so
-                robust = (
-                    f" (при других методах свёртки — места {low_rank}–{high_rank})"
-                    if lang == "ru"
-                    else f" (ranks {low_rank}–{high_rank} with other methods)"
+                robust = t(
+                    "composites.robust_range", lang, low=low_rank, high=high_rank
                 )
         parts.append(
-            f"{theme_word}: лучше всех {top['name']}{robust}, хуже всех {low['name']}"
-            if lang == "ru"
-            else f"{theme_word}: best {top['name']}{robust}, worst {low['name']}"
+            t(
+                "composites.best_worst",
+                lang,
+                theme=theme_word,
+                best=top["name"],
+                robust=robust,
+                worst=low["name"],
+            )
         )
     caption = "; ".join(parts) + "."
     data = table[

@@ -37,7 +37,12 @@ from analytics.views.themes import _every_year
 
 #: The benchmarks a territory's profile follows over the years.
 PROFILE_BENCHMARKS = (
-    "core", "median", "best_quartile", "weighted_mean", "region", "country"
+    "core",
+    "median",
+    "best_quartile",
+    "weighted_mean",
+    "region",
+    "country",
 )
 
 if TYPE_CHECKING:  # scikit-learn is imported on first use (0.3 s at start-up)
@@ -73,20 +78,16 @@ def profile_table(
             behind = (value < median) if better_high else (value > median)
             rows.append(
                 {
-                    ("Тема" if lang == "ru" else "Theme"): t(f"theme.{theme}", lang),
+                    t("label.theme", lang): t(f"theme.{theme}", lang),
                     t("label.indicator", lang): name_of(info, lang),
                     t("label.unit", lang): unit_of(info, lang),
                     t("label.value", lang): round(value, 2),
                     t("label.median", lang): round(median, 2),
-                    ("к медиане" if lang == "ru" else "to median"): round(
-                        value / median, 2
-                    )
+                    t("profile.to_median", lang): round(value / median, 2)
                     if median
                     else np.nan,
-                    ("место" if lang == "ru" else "rank"): f"{rank} / {len(data)}",
-                    ("отстаёт" if lang == "ru" else "behind"): (
-                        "да" if lang == "ru" else "yes"
-                    )
+                    t("mobility.unit", lang): f"{rank} / {len(data)}",
+                    t("profile.behind", lang): t("profile.yes", lang)
                     if behind and direction != 0
                     else "",
                 }

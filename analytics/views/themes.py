@@ -5,6 +5,7 @@ the biggest gaps as sentences."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -12,9 +13,11 @@ import pandas as pd
 
 from analytics import charts, coverage, gaps
 from analytics import selection as sel_
-from analytics.chart_model import Chart
+from analytics.chart_model import Chart, footer_line
 from analytics.i18n import fmt_amount, fmt_number, fmt_ratio, t
-from analytics.selection import Selection
+from analytics.i18n import name as name_of
+from analytics.i18n import unit as unit_of
+from analytics.selection import Scope, Selection
 from analytics.store import (
     INDICATOR_ID,
     ROLE,
@@ -29,39 +32,67 @@ from analytics.views._common import (
     _footer,
     _member_ids,
     _meta,
+    _named,
     _role_word,
+    _scope_year_panel,
     _sources_for,
     _tname,
-    _year_panel,
+    two_step,
 )
 
 if TYPE_CHECKING:  # scikit-learn is imported on first use (0.3 s at start-up)
     pass
 
 
-def ranking(store: Store, selection: Selection, indicator_id: str) -> Chart:
+@dataclass(frozen=True, eq=False)
+class RankingResult:
+    """One indicator's values of the members in one year, best first
+    (:func:`compute_ranking`)."""
+
+    indicator_id: str
+    indicator: dict
+    year: int | None
+    data: pd.DataFrame  # the year's panel rows, sorted best first (no names)
+    median: float
+    cover: coverage.Coverage
+    sources: sel_.SourceFacts
+
+
+def compute_ranking(store: Store, scope: Scope, indicator_id: str) -> RankingResult:
     """Territories ranked on one indicator in the selected year, best on top,
-    with the agglomeration median and the core marked by colour."""
-    lang = selection.lang
-    meta = _meta(store, indicator_id, lang)
-    data = _year_panel(store, selection, indicator_id)
-    ascending = meta["direction"] < 0
+    with the agglomeration median."""
+    info = sel_.indicator_info(store, indicator_id)  # KeyError: unknown indicator
+    data = _scope_year_panel(store, scope, indicator_id, info)
+    ascending = int(info.get("direction") or 0) < 0
     data = data.sort_values(VALUE, ascending=ascending, kind="stable")
-    cover = coverage.Coverage(len(data), len(_member_ids(store, selection)))
-    # a median of a few territories is not the agglomeration's median
-    median = float(data[VALUE].median()) if cover.enough else math.nan
-    year = str(selection.year)
-    footer, source = _footer(
-        store,
-        selection,
-        meta,
-        _sources_for(store, [indicator_id], data[TERRITORY_ID].tolist()),
-        year,
-        None,
+    ids = sel_.members(store, scope.agglomeration_id)[TERRITORY_ID].tolist()
+    cover = coverage.Coverage(len(data), len(ids))
+    return RankingResult(
+        indicator_id=indicator_id,
+        indicator=info,
+        year=scope.year,
+        data=data,
+        # a median of a few territories is not the agglomeration's median
+        median=float(data[VALUE].median()) if cover.enough else math.nan,
+        cover=cover,
+        sources=sel_.source_facts(
+            store, _sources_for(store, [indicator_id], data[TERRITORY_ID].tolist())
+        ),
     )
-    title = f"{meta['name']}, {year}"
+
+
+def render_ranking(result: RankingResult, lang: str) -> Chart:
+    """The bar chart of :func:`compute_ranking` in ``lang``, with the core
+    marked by colour."""
+    name, unit = name_of(result.indicator, lang), unit_of(result.indicator, lang)
+    data = _named(result.data, lang)
+    median = result.median
+    year = str(result.year)
+    source = sel_.format_sources(result.sources, lang)
+    footer = footer_line(unit, year, source, None, lang)
+    title = f"{name}, {year}"
     fig = charts.ranking_bars(
-        data, title=title, footer=footer, unit=meta["unit"], median=median, lang=lang
+        data, title=title, footer=footer, unit=unit, median=median, lang=lang
     )
     best, worst = data.iloc[0], data.iloc[-1]
     ratio = (
@@ -74,40 +105,43 @@ def ranking(store: Store, selection: Selection, indicator_id: str) -> Chart:
         lang,
         best=best["name"],
         best_value=fmt_number(best[VALUE], lang),
-        unit=meta["unit"],
+        unit=unit,
         worst=worst["name"],
         worst_value=fmt_number(worst[VALUE], lang),
         ratio=fmt_ratio(ratio, lang),
     )
+    cover = result.cover
     if not cover.enough:
-        caption = t(
-            "coverage.too_few", lang, covered=cover.covered, total=cover.total
-        )
+        caption = t("coverage.too_few", lang, covered=cover.covered, total=cover.total)
     elif cover.partial:
-        note = t("coverage.partial_note", lang, covered=cover.covered, total=cover.total)
+        note = t(
+            "coverage.partial_note", lang, covered=cover.covered, total=cover.total
+        )
         caption = f"{caption.rstrip('.')} ({note})."
+    population = f"{t('label.population', lang)}, {t('unit.persons', lang)}"
     table = pd.DataFrame(
         {
             t("label.territory", lang): data["name"].to_numpy(),
             t("label.role", lang): [_role_word(r, lang) for r in data[ROLE]],
-            f"{meta['name']}, {meta['unit']}": data[VALUE].to_numpy(),
-            f"{t('label.population', lang)}, {'чел.' if lang == 'ru' else 'persons'}": data[
-                "population"
-            ].to_numpy(),
+            f"{name}, {unit}": data[VALUE].to_numpy(),
+            population: data["population"].to_numpy(),
         }
     )
     return Chart(
-        key=f"ranking_{indicator_id}",
+        key=f"ranking_{result.indicator_id}",
         figure=fig,
         data=table,
         title=title,
         caption=caption,
-        unit=meta["unit"],
+        unit=unit,
         year=year,
         source=source,
         weighted=None,
-        extra={"median": median, "indicator_id": indicator_id},
+        extra={"median": median, "indicator_id": result.indicator_id},
     )
+
+
+ranking = two_step(compute_ranking, render_ranking)
 
 
 def zscores(
@@ -165,11 +199,7 @@ def heatmap(store: Store, selection: Selection, theme: str) -> Chart:
     text.columns = z.columns
     year = str(selection.year)
     theme_word = t(f"theme.{theme}", lang)
-    title = (
-        f"Отставание и опережение: {theme_word}, {year}"
-        if lang == "ru"
-        else f"Behind and ahead: {theme_word}, {year}"
-    )
+    title = t("heatmap.title", lang, theme=theme_word, year=year)
     footer, source = _footer(
         store,
         selection,
@@ -180,14 +210,12 @@ def heatmap(store: Store, selection: Selection, theme: str) -> Chart:
     )
     fig = charts.heatmap(z, title=title, footer=footer, text=text, lang=lang)
     worst = z.stack().idxmin()
-    caption = (
-        f"Сильнее всего отстаёт {worst[0]} по показателю «{worst[1]}» "
-        f"(z = {fmt_number(z.loc[worst], lang, digits=1)}); красный — отставание "
-        "от среднего по агломерации с учётом направления показателя."
-        if lang == "ru"
-        else f"Furthest behind: {worst[0]} on «{worst[1]}» "
-        f"(z = {fmt_number(z.loc[worst], lang, digits=1)}); red = behind the "
-        "agglomeration mean, whatever the indicator's direction."
+    caption = t(
+        "heatmap.caption",
+        lang,
+        territory=worst[0],
+        indicator=worst[1],
+        z=fmt_number(z.loc[worst], lang, digits=1),
     )
     data = values.copy()
     data.index = z.index
@@ -222,7 +250,7 @@ def _gap_unit(unit: str, lang: str) -> str:
     """Unit of a difference: a difference of percentages is in percentage
     points."""
     if unit.strip() == "%":
-        return "п. п." if lang == "ru" else "pp"
+        return t("unit.pp", lang)
     return unit
 
 
@@ -319,11 +347,7 @@ def gap_to_benchmark(
     table = table.rename(columns={"gap_abs": "gap"})
     word = t(f"benchmark.{benchmark}", lang)
     year = str(selection.year)
-    title = (
-        f"Разрыв до {word}: {meta['name']}, {year}"
-        if lang == "ru"
-        else f"Gap to {word}: {meta['name']}, {year}"
-    )
+    title = t("gap.title", lang, benchmark=word, indicator=meta["name"], year=year)
     footer, source = _footer(
         store,
         selection,
@@ -382,8 +406,8 @@ def gap_to_benchmark(
             ROLE: t("label.role", lang),
             VALUE: f"{meta['name']}, {meta['unit']}",
             "benchmark_value": f"{word}, {meta['unit']}",
-            "gap": ("недостаёт" if lang == "ru" else "shortfall") + f", {meta['unit']}",
-            "gap_ratio": "к ориентиру" if lang == "ru" else "to benchmark",
+            "gap": f"{t('gap.shortfall', lang)}, {meta['unit']}",
+            "gap_ratio": t("gap.to_benchmark", lang),
         }
     )
     return Chart(
@@ -428,11 +452,7 @@ def core_periphery(store: Store, selection: Selection, indicator_id: str) -> Cha
         value_name="value",
     ).dropna()
     period = f"{int(wide[YEAR].min())}–{int(wide[YEAR].max())}"
-    title = (
-        f"Ядро, пояс и периферия: {meta['name']}"
-        if lang == "ru"
-        else f"Core, ring and periphery: {meta['name']}"
-    )
+    title = t("core_periphery.title", lang, indicator=meta["name"])
     ids = _member_ids(store, selection)
     footer, source = _footer(
         store,
