@@ -542,3 +542,9 @@ def fmt_amount(value: float | None, unit: str, lang: str = DEFAULT_LANG) -> str:
         if abs(value) >= size:
             return f"{fmt_number(value / size, lang, digits=2)} {word} {unit}".strip()
     return f"{fmt_number(value, lang)} {unit}".strip()
+
+
+# The scenario, partner and spatial tools keep their strings in their own module.
+from analytics.i18n_tools import TOOL_STRINGS  # noqa: E402
+
+STRINGS.update(TOOL_STRINGS)
