@@ -185,7 +185,7 @@ def complementary_pairs(
             for receivers, givers in ((a_ids, b_ids), (b_ids, a_ids)):
                 need = deficit.reindex(receivers).to_numpy()
                 have = surplus.reindex(givers).to_numpy()
-                shared = np.fmin(need, have)
+                shared = np.minimum(need, have)  # NaN (no value) stays NaN
                 ok = np.isfinite(shared) & (shared > 0)
                 for at in np.flatnonzero(ok):
                     r, g = receivers[at], givers[at]
