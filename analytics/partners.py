@@ -165,49 +165,6 @@ def complementary_pairs(
         for a, b in pairs
         if str(a) in frame.index and str(b) in frame.index and str(a) != str(b)
     ]
-    flow_rows = []
-    if pair_list and columns:
-        a_ids = [a for a, _ in pair_list]
-        b_ids = [b for _, b in pair_list]
-        for column in columns:
-            d = 1 if directions[column] > 0 else -1
-            x = frame[column].astype(float)
-            if benchmarks is not None and column in benchmarks:
-                bench = float(benchmarks[column])
-            else:
-                bench = float(x.median())
-            if not np.isfinite(bench) or bench == 0:
-                continue
-            s = float(scales.get(column, 1.0) or 1.0)
-            gap = d * (bench - x)
-            deficit = (gap.clip(lower=0) * pop / s).where(pop > 0)
-            surplus = ((-gap).clip(lower=0) * pop / s).where(pop > 0)
-            for receivers, givers in ((a_ids, b_ids), (b_ids, a_ids)):
-                need = deficit.reindex(receivers).to_numpy()
-                have = surplus.reindex(givers).to_numpy()
-                shared = np.minimum(need, have)  # NaN (no value) stays NaN
-                ok = np.isfinite(shared) & (shared > 0)
-                for at in np.flatnonzero(ok):
-                    r, g = receivers[at], givers[at]
-                    flow_rows.append(
-                        {
-                            "territory_a": a_ids[at],
-                            "territory_b": b_ids[at],
-                            "receiver": r,
-                            "giver": g,
-                            "indicator_id": column,
-                            "direction": d,
-                            "scale": s,
-                            "benchmark": bench,
-                            "receiver_value": float(x[r]),
-                            "giver_value": float(x[g]),
-                            "deficit": float(need[at]),
-                            "surplus": float(have[at]),
-                            "shared": float(shared[at]),
-                            "deficit_share": float(shared[at] / need[at]),
-                            "closed": float(shared[at] * s / (abs(bench) * pop[r])),
-                        }
-                    )
     flow_columns = [
         "territory_a",
         "territory_b",
@@ -225,7 +182,65 @@ def complementary_pairs(
         "deficit_share",
         "closed",
     ]
-    flows = pd.DataFrame(flow_rows, columns=flow_columns)
+    parts = []
+    if pair_list and columns:
+        position = {tid: i for i, tid in enumerate(ids)}
+        a_ids = np.array([a for a, _ in pair_list], dtype=object)
+        b_ids = np.array([b for _, b in pair_list], dtype=object)
+        a_at = np.array([position[a] for a in a_ids])
+        b_at = np.array([position[b] for b in b_ids])
+        p = pop.to_numpy(dtype=float)
+        usable = np.isfinite(p) & (p > 0)
+        for column in columns:
+            d = 1 if directions[column] > 0 else -1
+            x = frame[column].to_numpy(dtype=float)
+            if benchmarks is not None and column in benchmarks:
+                bench = float(benchmarks[column])
+            else:
+                bench = float(np.nanmedian(x)) if np.isfinite(x).any() else np.nan
+            if not np.isfinite(bench) or bench == 0:
+                continue
+            s = float(scales.get(column, 1.0) or 1.0)
+            gap = d * (bench - x)
+            deficit = np.where(usable, np.clip(gap, 0, None) * p / s, np.nan)
+            surplus = np.where(usable, np.clip(-gap, 0, None) * p / s, np.nan)
+            for r_at, g_at, r_ids, g_ids in (
+                (a_at, b_at, a_ids, b_ids),
+                (b_at, a_at, b_ids, a_ids),
+            ):
+                need, have = deficit[r_at], surplus[g_at]
+                shared = np.minimum(need, have)  # NaN (no value) stays NaN
+                with np.errstate(invalid="ignore"):
+                    ok = np.isfinite(shared) & (shared > 0)
+                if not ok.any():
+                    continue
+                r, g = r_at[ok], g_at[ok]
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "territory_a": a_ids[ok],
+                            "territory_b": b_ids[ok],
+                            "receiver": r_ids[ok],
+                            "giver": g_ids[ok],
+                            "indicator_id": column,
+                            "direction": d,
+                            "scale": s,
+                            "benchmark": bench,
+                            "receiver_value": x[r],
+                            "giver_value": x[g],
+                            "deficit": need[ok],
+                            "surplus": have[ok],
+                            "shared": shared[ok],
+                            "deficit_share": shared[ok] / need[ok],
+                            "closed": shared[ok] * s / (abs(bench) * p[r]),
+                        }
+                    )
+                )
+    flows = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=flow_columns)
+    )
     base = pd.DataFrame(pair_list, columns=["territory_a", "territory_b"])
     if flows.empty:
         table = base.assign(score=0.0, n_indicators=0, mutual=False, best_indicator="")
@@ -254,19 +269,15 @@ def complementary_pairs(
         kind="stable",
         ignore_index=True,
     )
-    rank = {
-        (a, b): i
-        for i, (a, b) in enumerate(
-            zip(table["territory_a"], table["territory_b"], strict=True)
-        )
-    }
     if not flows.empty:
-        flows = flows.assign(
-            _rank=[
-                rank[(a, b)]
-                for a, b in zip(flows["territory_a"], flows["territory_b"], strict=True)
-            ]
-        ).sort_values(["_rank", "closed"], ascending=[True, False], kind="stable")
+        rank = pd.Series(
+            np.arange(len(table)),
+            index=pd.MultiIndex.from_frame(table[["territory_a", "territory_b"]]),
+        )
+        keys = pd.MultiIndex.from_frame(flows[["territory_a", "territory_b"]])
+        flows = flows.assign(_rank=rank.reindex(keys).to_numpy()).sort_values(
+            ["_rank", "closed"], ascending=[True, False], kind="stable"
+        )
         flows = flows.drop(columns="_rank").reset_index(drop=True)
     return Partners(pairs=table, flows=flows)
 
