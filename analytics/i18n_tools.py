@@ -30,6 +30,14 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "(roubles per resident, persons per 10,000 residents) with population "
         "that year.",
     },
+    "scenario.section.splits": {
+        "ru": "Куда направить фиксированный бюджет",
+        "en": "Where a fixed budget should go",
+    },
+    "scenario.section.what_if": {
+        "ru": "Что если одна территория получит больше",
+        "en": "What if one territory receives more",
+    },
     "scenario.territory": {"ru": "Территория", "en": "Territory"},
     "scenario.mode": {"ru": "Что меняется", "en": "What changes"},
     "scenario.mode.amount": {
@@ -372,6 +380,12 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "{I}, p = {p} (нужно p < 0,05), значимых кластеров отстающих нет.",
         "en": "No evidence that lagging territories cluster: I = {I}, p = {p} (p < "
         "0.05 needed), no significant cluster of laggards.",
+    },
+    "spatial.sentence.similar": {
+        "ru": "Значения соседей похожи сильнее, чем при случайном размещении "
+        "(I = {I}, p = {p}), но значимых кластеров «отстающие среди отстающих» нет.",
+        "en": "Neighbours are more alike than by chance (I = {I}, p = {p}), but no "
+        "territory sits in a significant cluster of laggards.",
     },
     "spatial.sentence.dispersed": {
         "ru": "Значения соседей различаются сильнее, чем при случайном размещении (I "

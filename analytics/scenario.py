@@ -283,9 +283,10 @@ class Evaluation:
     the change). ``indices``: one row per index of :data:`INDICES`,
     columns ``weighted_before``, ``weighted_after``, ``unweighted_before``,
     ``unweighted_after``. ``median``, ``core``: benchmark values
-    (before, after). ``shortfall``: the total shortfall to the median in
-    units of the numerator, :math:`\\sum_i \\max(0, g_i) P_i / s`
-    (before, after), the gap left.
+    (before, after). ``shortfall``: the total shortfall to the median
+    *before* the change (a fixed target: a change does not move what it is
+    judged by), in units of the numerator, :math:`\\sum_i \\max(0,
+    d\\,(m_0 - x_i)) P_i / s` (before, after): the gap left.
     """
 
     table: pd.DataFrame
@@ -352,9 +353,10 @@ def evaluate(
             **gap,
         }
     )
+    # the gap left is measured against the median before the change: a change
+    # does not move the target it is judged by
     shortfall = tuple(
-        float((np.maximum(gap[f"gap_median_{w}"], 0) * p / scale).sum())
-        for w in ("before", "after")
+        float((np.maximum(d * (medians[0] - x), 0) * p / scale).sum()) for x in (x0, x1)
     )
     before, after = _index_values(x0, p), _index_values(x1, p)
     frame = pd.DataFrame(

@@ -323,24 +323,62 @@ class Layer:
     def neighbours(self, *, tolerance: float = DEFAULT_TOLERANCE) -> dict:
         return contiguity(self.geometries, tolerance=tolerance)
 
-    def geojson(self) -> dict:
-        """A FeatureCollection with ``id`` = territory id (for the maps)."""
+    def geojson(self, ids: Sequence[str] | None = None) -> dict:
+        """A FeatureCollection for the maps of :mod:`analytics.maps`:
+        ``id`` = territory id, MultiPolygon geometries with outer rings
+        clockwise (what plotly's d3-geo expects, as
+        :mod:`analytics.geo` writes them), 4 decimals; only ``ids`` when
+        given."""
         import shapely
 
-        return {
-            "type": "FeatureCollection",
-            "features": [
+        wanted = None if ids is None else set(ids)
+        features = []
+        for tid, name, geometry in zip(
+            self.territory_ids, self.names, self.geometries, strict=True
+        ):
+            if wanted is not None and tid not in wanted:
+                continue
+            geometry = shapely.orient_polygons(geometry, exterior_cw=True)
+            polygons = (
+                list(geometry.geoms) if hasattr(geometry, "geoms") else [geometry]
+            )
+            coordinates = [
+                [
+                    np.round(np.asarray(ring.coords)[:, :2], 4).tolist()
+                    for ring in (polygon.exterior, *polygon.interiors)
+                ]
+                for polygon in polygons
+                if polygon.geom_type == "Polygon" and not polygon.is_empty
+            ]
+            features.append(
                 {
                     "type": "Feature",
                     "id": tid,
                     "properties": {"name": name},
-                    "geometry": json.loads(shapely.to_geojson(geometry)),
+                    "geometry": {"type": "MultiPolygon", "coordinates": coordinates},
                 }
-                for tid, name, geometry in zip(
-                    self.territory_ids, self.names, self.geometries, strict=True
-                )
-            ],
-        }
+            )
+        return {"type": "FeatureCollection", "features": features}
+
+    def outlines(self, ids: Sequence[str] | None = None) -> tuple[list, list]:
+        """Longitudes and latitudes of every outer ring, rings separated by
+        None (one line trace draws them all)."""
+        import shapely
+
+        wanted = None if ids is None else set(ids)
+        lons: list = []
+        lats: list = []
+        for tid, geometry in zip(self.territory_ids, self.geometries, strict=True):
+            if wanted is not None and tid not in wanted:
+                continue
+            parts = list(geometry.geoms) if hasattr(geometry, "geoms") else [geometry]
+            for polygon in parts:
+                if polygon.geom_type != "Polygon" or polygon.is_empty:
+                    continue
+                xy = shapely.get_coordinates(polygon.exterior)
+                lons.extend([*xy[:, 0].round(4).tolist(), None])
+                lats.extend([*xy[:, 1].round(4).tolist(), None])
+        return lons, lats
 
 
 def layer_from_features(features: Sequence[dict], *, key: str = "oktmo") -> Layer:
