@@ -41,6 +41,31 @@ CLUSTER_ORDER = ("LL", "HH", "LH", "HL", "ns", "")
 GREY = "#9E9E9E"
 
 
+_LONG_WORDS = (
+    ("муниципальный район", "р-н"),
+    ("муниципальный округ", "м. о."),
+    ("городской округ город", ""),
+    ("городской округ", ""),
+    ("municipal district", "distr."),
+    ("municipal okrug", "okrug"),
+    ("urban okrug", ""),
+)
+
+
+def short_name(name: str) -> str:
+    """A municipality's name for a crowded label: the type words shortened.
+
+    >>> short_name("Емельяновский муниципальный район")
+    'Емельяновский р-н'
+    >>> short_name("городской округ город Норильск")
+    'Норильск'
+    """
+    text = f" {name} "
+    for long, short in _LONG_WORDS:
+        text = text.replace(f" {long} ", f" {short} " if short else " ")
+    return " ".join(text.split()) or name
+
+
 def cluster_colours(direction: int = 1) -> dict[str, str]:
     """Cluster → colour; for a lower-is-better indicator the high-high
     cluster is the one behind (red).
@@ -366,12 +391,13 @@ def partner_network(
         x=nodes["lon"],
         y=nodes["lat"],
         mode="markers+text",
-        text=nodes["name"],
+        text=[short_name(n) for n in nodes["name"]],
+        hovertext=nodes["name"],
         textposition="top center",
         textfont={"size": 11},
         marker={"size": 9, "color": AHEAD, "line": {"color": "#FFFFFF", "width": 1}},
         customdata=nodes["territory_id"].astype(str).to_numpy(),
-        hovertemplate="%{text}<extra></extra>",
+        hovertemplate="%{hovertext}<extra></extra>",
         name=t("partners.legend.territory", lang),
     )
     lat0 = float(np.nanmean(nodes["lat"])) if len(nodes) else 55.0

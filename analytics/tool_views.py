@@ -202,6 +202,24 @@ def _scale(store: Store, indicator_id: str) -> float:
     )
 
 
+def display_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A copy for the screen: floats as the user's language writes them
+    (``1 234,5``), integers and text as they are; the exports keep the
+    numbers.
+
+    >>> shown = display_table(pd.DataFrame({"a": [1234.5678], "b": [3]}), "ru")
+    >>> shown["a"].tolist(), shown["b"].tolist()
+    (['1\\xa0235'], [3])
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            values = out[column].to_numpy(dtype=float)
+            digits = 4 if np.nanmax(np.abs(values), initial=0) < 1 else None
+            out[column] = [fmt_number(v, lang, digits=digits) for v in values]
+    return out
+
+
 # --------------------------------------------------------------- scenario
 
 

@@ -97,4 +97,6 @@ if neighbourhood == "border" and not tool_views.has_member_boundaries(store, sel
     st.info(t("partners.no_boundaries", language))
 show_chart(chart)
 st.caption(t("partners.score_help", language))
-st.dataframe(chart.data, hide_index=True, width="stretch")
+st.dataframe(
+    tool_views.display_table(chart.data, language), hide_index=True, width="stretch"
+)

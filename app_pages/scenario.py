@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import tool_views
-from analytics.i18n import fmt_number, t
+from analytics.i18n import t
 from analytics.views import NoData
 from app_pages.common import indicator_picker, page_start, show_chart
 
@@ -99,8 +99,7 @@ except NoData as reason:
     st.stop()
 show_chart(effect)
 indices: pd.DataFrame = effect.extra["indices"]
+st.dataframe(tool_views.display_table(indices, language), width="stretch")
 st.dataframe(
-    indices.map(lambda v: fmt_number(v, language, digits=4)),
-    width="stretch",
+    tool_views.display_table(effect.data, language), hide_index=True, width="stretch"
 )
-st.dataframe(effect.data, hide_index=True, width="stretch")

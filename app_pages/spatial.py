@@ -40,6 +40,7 @@ except NoData as reason:
     st.info(str(reason))
     st.stop()
 show_chart(lisa)
-st.caption(lisa.notes)
 show_chart(scatter)
-st.dataframe(lisa.data, hide_index=True, width="stretch")
+st.dataframe(
+    tool_views.display_table(lisa.data, language), hide_index=True, width="stretch"
+)
