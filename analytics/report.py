@@ -14,7 +14,11 @@ needs, in this order —
    interval, the Theil decomposition by role, the agglomerations side by side;
 4. dynamics: sigma convergence of the finance key indicator;
 5. typology: the types of territories (scatter and profiles);
-6. best practices: positive deviants and the management models compared.
+6. best practices: positive deviants and the management models compared;
+7. tools: where a budget of half the shortfall to the median should go
+   (levelling up against equal splits) and who gets what; the LISA map and
+   the Moran scatter plot of the finance key indicator; the cooperation
+   network of complementary neighbours (:mod:`analytics.tool_views`).
 
 Every chart, title and caption comes from :mod:`analytics.views`; a view that
 has nothing to show (:class:`~analytics.views.NoData`) is left out and its
@@ -70,6 +74,9 @@ SECTIONS = (
     "dynamics",
     "typology",
     "practices",
+    "scenario",
+    "spatial",
+    "partners",
 )
 
 _SECTION_NAMES = {
@@ -78,6 +85,9 @@ _SECTION_NAMES = {
     "dynamics": ("динамика", "dynamics"),
     "typology": ("типология", "typology"),
     "practices": ("лучшие практики", "best practices"),
+    "scenario": ("сценарии", "scenarios"),
+    "spatial": ("пространственная структура", "spatial structure"),
+    "partners": ("партнёры для сотрудничества", "cooperation partners"),
 }
 
 
@@ -184,6 +194,29 @@ def _plan(
     models = getattr(views, "models_comparison", None)
     if models is not None and finance is not None:
         plan.append(("practices", lambda: models(store, s, finance)))
+    plan.extend(_tool_plan(store, s, ids, finance))
+    return plan
+
+
+def _tool_plan(
+    store: Store, s: Selection, ids: list[str], finance: str | None
+) -> list[tuple[str, Callable[[], Chart | list[Chart]]]]:
+    """The slides of the scenario, spatial and partner tools, with the
+    defaults of their pages."""
+    from analytics import tool_views
+
+    per_resident = tool_views.per_resident_indicators(store, ids)
+    plan: list[tuple[str, Callable[[], Chart | list[Chart]]]] = []
+    if per_resident:
+        money = finance if finance in per_resident else per_resident[0]
+        plan.append(("scenario", lambda: tool_views.split_view(store, s, money)))
+        plan.append(("scenario", lambda: tool_views.allocation_view(store, s, money)))
+    if finance is not None:
+        plan.append(("spatial", lambda: tool_views.lisa_view(store, s, finance)))
+        plan.append(("spatial", lambda: tool_views.moran_view(store, s, finance)))
+    if per_resident:
+        chosen = tuple(per_resident[:4])
+        plan.append(("partners", lambda: tool_views.partners_view(store, s, chosen)))
     return plan
 
 
