@@ -204,6 +204,15 @@ def _layout(
     return fig
 
 
+def finish_layout(
+    fig: go.Figure, title: str, footer: str, *, height: int = 520, bottom: int = 0
+) -> go.Figure:
+    """The project's layout on any figure (template, fonts, title at the top
+    left, legend above the plot, ``footer`` in the bottom margin): what every
+    chart builder ends with, public for figures built elsewhere (the maps)."""
+    return _layout(fig, title, footer, height=height, bottom=bottom)
+
+
 def _role_label(role: str, lang: str) -> str:
     return (
         t(f"role.{role}", lang) if role in ("core", "ring", "periphery", "") else role

@@ -48,12 +48,12 @@ import functools
 import json
 import os
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from analytics.filenames import base_name, safe_file_name
 from analytics.i18n import t
 
 BOUNDARIES_DIR = "boundaries"
@@ -61,7 +61,6 @@ SUFFIX = ".geojson"
 MAX_BYTES = 50 << 20
 DIGITS = 4
 METHODS = ("code", "iso", "name")  # tie-break order of key kinds
-_FORBIDDEN = re.compile(r'[<>:"/\\|?*\s]+')
 
 
 class BoundaryError(ValueError):
@@ -424,12 +423,8 @@ def safe_name(name: str) -> str:
     >>> safe_name("regions.json")
     'regions.geojson'
     """
-    base = re.split(r"[/\\]", str(name))[-1]
-    base = unicodedata.normalize("NFC", base)
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
-    stem = re.sub(r"\.(geo)?json$", "", base, flags=re.I)
-    stem = _FORBIDDEN.sub("_", stem).strip("._")[:80]
-    return (stem or "boundaries") + SUFFIX
+    stem = re.sub(r"\.(geo)?json$", "", base_name(name), flags=re.I)
+    return safe_file_name(stem, SUFFIX, fallback="boundaries")
 
 
 def save_boundaries(store_path: str | Path, name: str, data: bytes) -> Boundaries:

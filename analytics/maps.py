@@ -40,7 +40,7 @@ import plotly.graph_objects as go
 from analytics import geo
 from analytics import selection as sel_
 from analytics.chart_model import Chart, footer_line
-from analytics.charts import DIVERGING, OKABE_ITO, _layout
+from analytics.charts import DIVERGING, OKABE_ITO, finish_layout
 from analytics.i18n import fmt_number, t
 from analytics.i18n import name as name_of
 from analytics.i18n import unit as unit_of
@@ -301,7 +301,7 @@ def choropleth(
             + [f for f in context["features"] if f["id"] in set(frame_ids)],
         }
     fig.update_layout(geo=_geo_layout(frame), dragmode=False)
-    fig = _layout(fig, title, footer, height=height)
+    fig = finish_layout(fig, title, footer, height=height)
     return fig
 
 

@@ -421,7 +421,7 @@ def test_safe_filename_is_length_limited():
 
 
 def test_without_a_browser_export_says_how_to_enable_it(monkeypatch, charts):
-    monkeypatch.setattr(export, "find_browser", lambda: None)
+    monkeypatch.setattr(export.images, "find_browser", lambda: None)
     status = export_status()
     assert not status.available
     assert "apt-get install chromium" in status.message_ru
@@ -469,13 +469,13 @@ def test_a_render_error_becomes_a_message_for_the_ui(monkeypatch, renderer, char
     def broken(self, spec, opts, timeout):
         raise ValueError("plotly.js said no")
 
-    running = export._renderer
+    running = export.images._renderer
     monkeypatch.setattr(export._Renderer, "render", broken)
     with pytest.raises(ExportError) as info:
         figure_bytes(charts[0].figure)
     assert "plotly.js said no" in info.value.message_ru
     assert isinstance(info.value.__cause__, ValueError)
-    assert export._renderer is running  # a live browser is kept
+    assert export.images._renderer is running  # a live browser is kept
 
 
 @needs_chromium
@@ -500,7 +500,7 @@ def test_a_browser_that_does_not_start_makes_export_unavailable_not_hang(
     monkeypatch, charts
 ):
     export.shutdown_renderer()
-    monkeypatch.setattr(export, "find_browser", lambda: "/bin/false")
+    monkeypatch.setattr(export.images, "find_browser", lambda: "/bin/false")
     started = time.monotonic()
     with pytest.raises(ExportUnavailable):
         figure_bytes(charts[0].figure, timeout=5)

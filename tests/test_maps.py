@@ -102,7 +102,7 @@ def test_categorical_choropleth_spec(adm1_match):
     assert a.showlegend and not a.showscale
     assert list(outline.locations) == ["RU-MOW"] and outline.marker.line.width == 1.5
     assert "Москва" in str(a.customdata[0])
-    assert fig.layout.annotations[-1].text == "F"  # the footer of charts._layout
+    assert fig.layout.annotations[-1].text == "F"  # the footer of charts.finish_layout
 
 
 def test_continuous_choropleth_is_direction_aware(adm1_match):

@@ -21,10 +21,8 @@ Safety rules:
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
-import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -36,6 +34,7 @@ import pandas as pd
 
 from analytics.etl.pipeline import EtlReport, run_etl
 from analytics.etl.readers.base import _env_int
+from analytics.filenames import base_name, path_inside, safe_file_name
 from analytics.store import (
     CURRENT,
     INDICATOR_ID,
@@ -54,7 +53,6 @@ UPLOADS = "uploads"
 STAGING = ".staging"  # hidden: the ETL never reads it as raw data
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_FORBIDDEN = re.compile(r'[/\\:*?"<>|]')
 
 
 class UploadError(ValueError):
@@ -82,33 +80,32 @@ def safe_name(name: str) -> str:
     >>> safe_name(".hidden\\x00.csv")
     'hidden.csv'
     """
-    base = re.split(r"[/\\]", str(name))[-1]
-    base = unicodedata.normalize("NFC", base)
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
-    base = _FORBIDDEN.sub("_", base).strip()
+    base = base_name(name).strip()
     stem, dot, suffix = base.rpartition(".")
     suffix = f".{suffix.lower()}" if dot else ""
-    stem = stem.lstrip(".")  # no hidden files: the ETL would skip them
     if suffix not in ALLOWED_SUFFIXES:
         raise UploadError(
             f"«{base[:80]}»: допустимы только файлы xlsx, xls и csv"
             if base
             else "файл без имени"
         )
-    stem = stem.strip().rstrip(".")
-    while len((stem + suffix).encode("utf-8")) > MAX_NAME_BYTES:
-        stem = stem[:-1]
-    if not stem or stem in {".", ".."}:
-        stem = "upload"
-    return stem + suffix
+    return safe_file_name(
+        stem,
+        suffix,
+        keep_spaces=True,
+        collapse=False,
+        strip=". ",
+        max_chars=None,
+        max_bytes=MAX_NAME_BYTES,
+        fallback="upload",
+    )
 
 
 def target_path(directory: Path, name: str) -> Path:
     """``directory / safe_name(name)``, resolved, refused unless inside
     ``directory`` (symbolic links included)."""
-    folder = Path(directory).resolve()
-    path = (folder / safe_name(name)).resolve()
-    if path.parent != folder:
+    path = path_inside(directory, safe_name(name))
+    if path is None:
         raise UploadError(f"«{name[:80]}»: путь выходит за папку загрузок")
     return path
 

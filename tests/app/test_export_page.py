@@ -22,10 +22,11 @@ def tiny_png(monkeypatch):
     buf = io.BytesIO()
     Image.new("RGB", (4, 4), "white").save(buf, "PNG")
     png = buf.getvalue()
-    monkeypatch.setattr(export, "_render", lambda spec, opts, timeout: png)
+    monkeypatch.setattr(export.images, "_render", lambda spec, opts, timeout: png)
     monkeypatch.setattr(export, "figure_bytes", lambda *a, **k: png)
     on = export.ExportStatus(True, "доступен", "available")
-    monkeypatch.setattr(export, "export_status", lambda: on)
+    monkeypatch.setattr(export, "export_status", lambda: on)  # the page asks
+    monkeypatch.setattr(export.images, "export_status", lambda: on)  # the deck
     return png
 
 
