@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.charts import AHEAD, BEHIND, _axis, _layout, _set_layout
+from analytics.charts import AHEAD, BEHIND, finish_layout
 from analytics.i18n import fmt_number, t
 from analytics.maps import _anchor, _geo_layout, _single, _unwrap
 
@@ -133,7 +133,7 @@ def lisa_map(
             hovertemplate="%{customdata[1]}<extra>" + label + "</extra>",
         )
     fig.update_layout(geo=_geo_layout(geojson), dragmode=False)
-    return _layout(fig, title, footer, height=height)
+    return finish_layout(fig, title, footer, height=height)
 
 
 def moran_scatter(
@@ -185,13 +185,13 @@ def moran_scatter(
         {"type": "line", "x0": 0, "x1": 0, "y0": -span, "y1": span, "line": zero},
         {"type": "line", "x0": -span, "x1": span, "y0": 0, "y1": 0, "line": zero},
     )
-    _axis(
-        fig, "x", title=t("spatial.axis.z", lang), range=[-span, span], zeroline=False
+    fig.update_xaxes(
+        title=t("spatial.axis.z", lang), range=[-span, span], zeroline=False
     )
-    _axis(
-        fig, "y", title=t("spatial.axis.lag", lang), range=[-span, span], zeroline=False
+    fig.update_yaxes(
+        title=t("spatial.axis.lag", lang), range=[-span, span], zeroline=False
     )
-    return _layout(fig, title, footer)
+    return finish_layout(fig, title, footer)
 
 
 def before_after_bars(
@@ -264,10 +264,10 @@ def before_after_bars(
             showarrow=False,
             text=f"{t('label.median', lang)} {fmt_number(median, lang)}",
         )
-    _axis(fig, "x", title=unit)
-    _axis(fig, "y", automargin=True)
+    fig.update_xaxes(title=unit)
+    fig.update_yaxes(automargin=True)
     height = max(420, 60 + 34 * len(data))
-    return _layout(fig, title, footer, height=height)
+    return finish_layout(fig, title, footer, height=height)
 
 
 def split_bars(
@@ -301,8 +301,8 @@ def split_bars(
             + "</extra>",
         )
     fig.update_layout(barmode="group")
-    _axis(fig, "y", title=t("label.index", lang), rangemode="tozero")
-    return _layout(fig, title, footer)
+    fig.update_yaxes(title=t("label.index", lang), rangemode="tozero")
+    return finish_layout(fig, title, footer)
 
 
 def partner_network(
@@ -401,13 +401,11 @@ def partner_network(
         name=t("partners.legend.territory", lang),
     )
     lat0 = float(np.nanmean(nodes["lat"])) if len(nodes) else 55.0
-    _set_layout(fig, plot_bgcolor="#FFFFFF")
-    _axis(fig, "x", visible=False)
-    _axis(
-        fig,
-        "y",
+    fig.update_layout(plot_bgcolor="#FFFFFF")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(
         visible=False,
         scaleanchor="x",
         scaleratio=1 / max(math.cos(math.radians(lat0)), 0.2),
     )
-    return _layout(fig, title, footer, height=height)
+    return finish_layout(fig, title, footer, height=height)
