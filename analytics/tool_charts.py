@@ -354,8 +354,37 @@ def partner_network(
             mode="lines",
             line={"color": "#333333", "width": 3},
             name=t("partners.legend.agreement", lang),
+            legendgroup="agreement",
             hoverinfo="skip",
         )
+        if {"subject", "year"} <= set(agreements.columns):
+            mids = [
+                (
+                    (where.at[a, "lon"] + where.at[b, "lon"]) / 2,
+                    (where.at[a, "lat"] + where.at[b, "lat"]) / 2,
+                    f"{where.at[a, 'name']} — {where.at[b, 'name']}: {subject}, {year}",
+                )
+                for a, b, subject, year in zip(
+                    agreements["territory_a"],
+                    agreements["territory_b"],
+                    agreements["subject"],
+                    agreements["year"],
+                    strict=True,
+                )
+                if a in where.index and b in where.index
+            ]
+            if mids:
+                fig.add_scatter(
+                    x=[m[0] for m in mids],
+                    y=[m[1] for m in mids],
+                    mode="markers",
+                    marker={"size": 14, "color": "rgba(0,0,0,0)"},
+                    hovertext=[m[2] for m in mids],
+                    hovertemplate="%{hovertext}<extra></extra>",
+                    showlegend=False,
+                    legendgroup="agreement",
+                    name="",
+                )
     if not suggestions.empty:
         top = float(suggestions["score"].max()) or 1.0
         first = True

@@ -73,7 +73,8 @@ if upload is not None:
             upload.getvalue(), store.territories, filename=upload.name
         )
     except partners.AgreementsError as error:
-        st.error(error.message(language))
+        lines = error.message(language).splitlines()
+        st.error("\n".join(f"- {line}" for line in lines))
     else:
         agreements = tuple(
             (row.territory_a, row.territory_b, row.subject, int(row.year))
