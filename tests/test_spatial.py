@@ -334,3 +334,31 @@ def test_distance_band_brute_force(layer):
     assert ours == {
         i: [j for j in range(n) if j != i and d[i, j] <= 60] for i in range(n)
     }
+
+
+def test_local_moran_equals_esda_on_every_municipality(layer, queen):
+    """2,594 municipalities, up to 26 neighbours, one island: the vectorised
+    test against esda's loop, same seed, same draws."""
+    rng = np.random.default_rng(8)
+    y = np.exp(0.3 * (layer.lon - layer.lon.mean()) / layer.lon.std()
+               + rng.normal(0, 0.5, len(layer.lon)))  # fmt: skip
+    w = libpysal.weights.W(
+        {i: list(js) for i, js in queen.items()}, silence_warnings=True
+    )
+    w.transform = "r"
+    theirs = _esda(esda.Moran_Local, y, w, permutations=99, seed=5)
+    ours = spatial.local_moran(y, queen, permutations=99, seed=5)
+    np.testing.assert_allclose(ours.Is, theirs.Is, atol=1e-9, rtol=0)
+    island = np.array([not js for js in queen.values()])
+    assert island.sum() == 1 and np.isnan(ours.p_sim[island]).all()
+    ties = (
+        np.abs(theirs.rlisas - theirs.Is[:, None]) <= 1e-9 * np.abs(theirs.Is[:, None])
+    ).sum(axis=1)
+    difference = np.round(np.abs(ours.p_sim - theirs.p_sim) * 100)
+    assert (difference[~island] <= ties[~island]).all()
+    assert (difference[~island & (ties == 0)] == 0).all()
+    assert ours.quadrant[~island].tolist() == [QUADRANT[q] for q in theirs.q[~island]]
+    global_ = spatial.moran(y, queen, permutations=0)
+    assert (
+        pytest.approx(_esda(esda.Moran, y, w, permutations=0).I, abs=1e-9) == global_.I
+    )
