@@ -363,14 +363,15 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
     },
     "spatial.sentence.cluster": {
         "ru": "Отстающие территории группируются: значения соседей похожи (I = {I}, "
-        "p = {p}); значимых кластеров «отстающие среди отстающих» — {lagging}.",
+        "p = {p}); территорий в значимых кластерах «отстающие среди отстающих»: "
+        "{lagging}.",
         "en": "Lagging territories cluster: neighbours' values are alike (I = {I}, p "
         "= {p}); {lagging} territories sit in significant clusters of laggards.",
     },
     "spatial.sentence.local_only": {
         "ru": "В целом значения соседей не похожи сильнее, чем при случайном "
-        "размещении (I = {I}, p = {p}), но есть {lagging} значимых локальных "
-        "кластеров «отстающие среди отстающих».",
+        "размещении (I = {I}, p = {p}), но в значимых локальных кластерах "
+        "«отстающие среди отстающих» находятся территорий: {lagging}.",
         "en": "Overall, neighbours are not more alike than by chance (I = {I}, p = "
         "{p}), but {lagging} territories sit in significant local clusters of "
         "laggards.",

@@ -65,6 +65,7 @@ from scipy.spatial import cKDTree
 __all__ = [
     "QUADRANTS",
     "Layer",
+    "among",
     "LocalMoran",
     "Moran",
     "clustering",
@@ -182,6 +183,21 @@ def weights_matrix(
     return matrix
 
 
+def among(neighbours: Neighbours, positions: Sequence[int]) -> dict[int, list[int]]:
+    """Neighbours among the territories at ``positions`` only, renumbered
+    in the order of ``positions`` (how a layer's contiguity, built once,
+    serves any subset of it).
+
+    >>> among({0: [1, 2], 1: [0, 2], 2: [0, 1], 3: []}, [2, 0, 3])
+    {0: [1], 1: [0], 2: []}
+    """
+    new = {old: i for i, old in enumerate(positions)}
+    return {
+        i: [new[j] for j in neighbours.get(old, ()) if j in new]
+        for i, old in enumerate(positions)
+    }
+
+
 def restrict(neighbours: Neighbours, keep: Sequence[bool] | np.ndarray) -> dict:
     """Neighbours among the kept positions only, renumbered 0..m-1.
 
@@ -199,12 +215,13 @@ def restrict(neighbours: Neighbours, keep: Sequence[bool] | np.ndarray) -> dict:
 
 def _pairs_to_neighbours(n: int, a: np.ndarray, b: np.ndarray) -> dict[int, list[int]]:
     mask = a != b
-    a, b = a[mask], b[mask]
-    both = np.unique(np.column_stack([np.r_[a, b], np.r_[b, a]]), axis=0)
-    out: dict[int, list[int]] = {i: [] for i in range(n)}
-    for i, j in both.tolist():
-        out[i].append(j)
-    return out
+    a, b = np.asarray(a[mask], dtype=np.int64), np.asarray(b[mask], dtype=np.int64)
+    # one int64 key per ordered pair: a 1-D unique (sorted by i, then j)
+    keys = np.unique(np.r_[a * n + b, b * n + a])
+    rows, cols = np.divmod(keys, n)
+    starts = np.searchsorted(rows, np.arange(n + 1))
+    cols = cols.tolist()
+    return {i: cols[starts[i] : starts[i + 1]] for i in range(n)}
 
 
 def contiguity(geometries: Sequence, *, tolerance: float = DEFAULT_TOLERANCE) -> dict:
@@ -321,7 +338,14 @@ class Layer:
         )
 
     def neighbours(self, *, tolerance: float = DEFAULT_TOLERANCE) -> dict:
+        """Queen contiguity of the layer's polygons (see :func:`contiguity`)."""
         return contiguity(self.geometries, tolerance=tolerance)
+
+    def positions(self, ids: Sequence[str]) -> list[int]:
+        """Positions in the layer of the ``ids`` it has, in the order of
+        ``ids`` (the order of :meth:`subset`)."""
+        position = {tid: i for i, tid in enumerate(self.territory_ids)}
+        return [position[i] for i in ids if i in position]
 
     def geojson(self, ids: Sequence[str] | None = None) -> dict:
         """A FeatureCollection for the maps of :mod:`analytics.maps`:

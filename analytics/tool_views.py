@@ -81,13 +81,47 @@ def _layer(path: str, mtime: float) -> spatial.Layer:
     return spatial.load_layer(path)
 
 
+@functools.lru_cache(maxsize=2)
+def _queen(path: str, mtime: float) -> dict[int, list[int]]:
+    return _layer(path, mtime).neighbours()
+
+
+@functools.lru_cache(maxsize=2)
+def _features(path: str, mtime: float) -> dict[str, dict]:
+    return {f["id"]: f for f in _layer(path, mtime).geojson()["features"]}
+
+
+def _layer_key() -> tuple[str, float] | None:
+    path = municipal_boundaries_path()
+    return None if path is None else (str(path), path.stat().st_mtime)
+
+
 def municipal_layer() -> spatial.Layer | None:
     """All municipal boundaries as a :class:`~analytics.spatial.Layer`
     (read once per file version), or None."""
-    path = municipal_boundaries_path()
-    if path is None:
-        return None
-    return _layer(str(path), path.stat().st_mtime)
+    key = _layer_key()
+    return None if key is None else _layer(*key)
+
+
+def queen_among(layer: spatial.Layer, ids: list[str]) -> dict[int, list[int]]:
+    """Queen contiguity among ``ids`` (in the order of ``layer.subset(ids)``),
+    from the contiguity of the whole layer, built once per file version."""
+    key = _layer_key()
+    if key is None or _layer(*key) is not layer:
+        return layer.subset(ids).neighbours()
+    return spatial.among(_queen(*key), layer.positions(ids))
+
+
+def geojson_of(layer: spatial.Layer, ids) -> dict:
+    """The map features of ``ids`` (built once per file version)."""
+    key = _layer_key()
+    if key is None or _layer(*key) is not layer:
+        return layer.geojson(ids)
+    features = _features(*key)
+    return {
+        "type": "FeatureCollection",
+        "features": [features[i] for i in ids if i in features],
+    }
 
 
 def _boundaries_note(lang: str) -> str:
@@ -650,7 +684,7 @@ def spatial_result(
             return len(sub.territory_ids)
         panel = panel.set_index(TERRITORY_ID).loc[list(sub.territory_ids)]
         if weights == "queen":
-            neighbours = sub.neighbours()
+            neighbours = queen_among(layer, list(sub.territory_ids))
         else:
             neighbours = spatial.knn(
                 sub.lon, sub.lat, k=min(k, len(sub.territory_ids) - 1)
@@ -761,7 +795,7 @@ def lisa_view(
     meta = _meta(store, indicator_id, lang)
     frame = _spatial_frame(result, lang)
     layer = municipal_layer()
-    geojson = layer.geojson(result.territory_ids)
+    geojson = geojson_of(layer, result.territory_ids)
     title = t("spatial.map_title", lang, indicator=meta["name"], year=result.year)
     footer, source = _spatial_footer(store, selection, result, meta)
     fig = tool_charts.lisa_map(
@@ -886,7 +920,7 @@ def partners_result(
         lon = place.loc[tids, "lon"].to_numpy(dtype=float)
         lat = place.loc[tids, "lat"].to_numpy(dtype=float)
         if neighbourhood == "border" and has_boundaries:
-            neighbours = layer.subset(tids).neighbours()
+            neighbours = queen_among(layer, tids)
         else:
             neighbours = spatial.distance_band(lon, lat, km=km)
         pairs = partners.neighbour_pairs(tids, neighbours)
