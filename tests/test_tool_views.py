@@ -126,3 +126,13 @@ def test_without_boundaries(store, monkeypatch):
     )
     assert result.neighbourhood == "distance" and not result.has_boundaries
     assert np.isfinite(result.lon).all()
+
+
+def test_contiguity_of_a_subset_from_the_whole_layer(layer):
+    """The app restricts the layer's contiguity (built once) to a subset;
+    it equals the contiguity of the subset's own polygons."""
+    ids = [t for t in layer.territory_ids if t.startswith(("80", "92", "50"))][::-1]
+    restricted = tool_views.queen_among(layer, ids)
+    direct = layer.subset(ids).neighbours()
+    assert {i: sorted(js) for i, js in restricted.items()} == direct
+    assert sum(map(len, direct.values())) > 300
