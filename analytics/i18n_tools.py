@@ -209,8 +209,7 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "en": "Cooperation network: existing agreements and suggestions, {year}",
     },
     "partners.caption": {
-        "ru": "Найдено {n} пар соседей с дополняющими разрывами; лучшая — «{a}» и "
-        "«{b}».",
+        "ru": "Пар соседей с дополняющими разрывами: {n}; лучшая — «{a}» и «{b}».",
         "en": "{n} pairs of neighbours with complementary gaps; the best is {a} and "
         "{b}.",
     },
@@ -357,7 +356,7 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
     "spatial.cluster.": {"ru": "нет соседей", "en": "no neighbours"},
     "spatial.moran_line": {
         "ru": "I Морана = {I} (ожидание при случайном размещении {expected}), p = "
-        "{p} по {perms} перестановкам; {n} территорий.",
+        "{p} (перестановок: {perms}); территорий: {n}.",
         "en": "Moran's I = {I} (expected under randomness {expected}), p = {p} from "
         "{perms} permutations; {n} territories.",
     },

@@ -676,9 +676,11 @@ def spatial_result(
     year = _year(store, selection, _member_ids(store, selection))
     meta = _meta(store, indicator_id, lang)
 
-    def build() -> SpatialResult | int:
+    def build() -> SpatialResult | int | str:
         panel = sel_.panel(store, indicator_id, ids, [year]).dropna(subset=[VALUE])
         panel = panel.drop_duplicates(TERRITORY_ID)
+        if panel.empty:
+            return "no values"
         sub = layer.subset(panel[TERRITORY_ID].astype(str).tolist())
         if len(sub.territory_ids) < MIN_SPATIAL:
             return len(sub.territory_ids)
@@ -714,6 +716,8 @@ def spatial_result(
     key = ("h19_spatial", selection.agglomeration_id, indicator_id, year, scope,
            weights, k, permutations)  # fmt: skip
     result = sel_.remember(store, key, build)
+    if isinstance(result, str):
+        raise NoData(t("empty.indicator", lang, indicator=meta["name"], year=year))
     if isinstance(result, int):
         raise NoData(t("spatial.too_few", lang, need=MIN_SPATIAL, n=result))
     return result
