@@ -205,7 +205,7 @@ def _tool_plan(
     defaults of their pages."""
     from analytics import tool_views
 
-    per_resident = tool_views.per_resident_indicators(store, ids)
+    per_resident = tool_views.per_resident_indicators(store, ids, s.year)
     plan: list[tuple[str, Callable[[], Chart | list[Chart]]]] = []
     if per_resident:
         money = finance if finance in per_resident else per_resident[0]

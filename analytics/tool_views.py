@@ -199,10 +199,13 @@ def _basis(store: Store) -> pd.DataFrame:
     )
 
 
-def per_resident_indicators(store: Store, territory_ids: list[str]) -> list[str]:
+def per_resident_indicators(
+    store: Store, territory_ids: list[str], year: int | None = None
+) -> list[str]:
     """Indicators where more is better, per resident (a population
-    denominator in the catalog), with data for these territories: the ones a
-    scenario or a partnership can move by adding roubles or staff."""
+    denominator in the catalog), with data for these territories (at least
+    3 values with a population in ``year`` when given): the ones a scenario
+    or a partnership can move by adding roubles or staff."""
     basis = _basis(store)
     catalog = store.indicators.drop_duplicates(INDICATOR_ID).set_index(INDICATOR_ID)
     present = set(sel_.comparable_indicators(store, territory_ids))
@@ -217,6 +220,10 @@ def per_resident_indicators(store: Store, territory_ids: list[str]) -> list[str]
             "population_avg",
         ):
             continue
+        if year is not None:
+            panel = sel_.panel(store, str(indicator_id), territory_ids, [int(year)])
+            if len(panel.dropna(subset=[VALUE, "population"])) < 3:
+                continue
         out.append(str(indicator_id))
     return out
 

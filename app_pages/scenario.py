@@ -17,7 +17,7 @@ store, language, selection = page_start("scenario")
 st.caption(t("scenario.intro", language))
 
 members = tool_views.member_ids(store, selection)
-candidates = tool_views.per_resident_indicators(store, members)
+candidates = tool_views.per_resident_indicators(store, members, selection.year)
 if not candidates:
     st.info(t("scenario.no_indicator", language))
     st.stop()
