@@ -9,6 +9,7 @@ import streamlit as st
 from analytics.i18n import LANGS, t
 from analytics.i18n import name as name_of
 from analytics.store import StoreError
+from analytics.views import registry
 from app_pages.common import (
     FIRST_PAGE_DRAWN,
     agglomeration_choices,
@@ -28,22 +29,7 @@ st.set_page_config(
     layout="wide",
 )
 
-PAGES = [
-    ("overview", "app_pages/overview.py", ":material/location_city:"),
-    ("finance", "app_pages/finance.py", ":material/payments:"),
-    ("staffing", "app_pages/staffing.py", ":material/groups:"),
-    ("competencies", "app_pages/competencies.py", ":material/school:"),
-    ("inequality", "app_pages/inequality.py", ":material/stacked_line_chart:"),
-    ("dynamics", "app_pages/dynamics.py", ":material/trending_up:"),
-    ("typology", "app_pages/typology.py", ":material/category:"),
-    ("album", "app_pages/album.py", ":material/emoji_events:"),
-    ("scenario", "app_pages/scenario.py", ":material/tune:"),
-    ("partners", "app_pages/partners.py", ":material/handshake:"),
-    ("spatial", "app_pages/spatial.py", ":material/map:"),
-    ("profile", "app_pages/profile.py", ":material/badge:"),
-    ("data", "app_pages/data_quality.py", ":material/dataset:"),
-    ("export", "app_pages/export_page.py", ":material/slideshow:"),
-]
+PAGES = [(page.key, page.script, page.icon) for page in registry.PAGES]
 
 
 def sidebar(store) -> None:

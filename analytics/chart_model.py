@@ -24,20 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-_FOOTER = {
-    "ru": {
-        "unit": "Единица",
-        "source": "Источник",
-        True: "взвешено по населению",
-        False: "без взвешивания",
-    },
-    "en": {
-        "unit": "Unit",
-        "source": "Source",
-        True: "population-weighted",
-        False: "unweighted",
-    },
-}
+from analytics.i18n import DEFAULT_LANG, LANGS, t
 
 
 @dataclass
@@ -99,14 +86,14 @@ def footer_line(
     >>> footer_line("z", "2023", "", False, "en")
     'Unit: z · 2023 · unweighted'
     """
-    words = _FOOTER.get(lang, _FOOTER["ru"])
+    lang = lang if lang in LANGS else DEFAULT_LANG
     parts = []
     if unit:
-        parts.append(f"{words['unit']}: {unit}")
+        parts.append(f"{t('footer.unit', lang)}: {unit}")
     if year:
         parts.append(year)
     if source:
-        parts.append(f"{words['source']}: {source}")
+        parts.append(f"{t('footer.source', lang)}: {source}")
     if weighted is not None:
-        parts.append(words[bool(weighted)])
+        parts.append(t(f"weighted.{str(bool(weighted)).lower()}", lang))
     return " · ".join(parts)

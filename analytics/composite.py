@@ -375,7 +375,9 @@ class CompositeIndex:
         ``indicator_id``, ``direction``, ``weight`` (summing to 1),
         ``coverage`` (share of territories observed).
     excluded : pandas.DataFrame
-        ``indicator_id``, ``reason`` (readable, English), ``coverage``.
+        ``indicator_id``, ``reason`` (readable, English), ``coverage``,
+        ``code`` (``size_dependent``, ``coverage``, ``no_variation``: what
+        code tests instead of the words).
     treatments : pandas.DataFrame
         One row per included indicator: ``skew``, ``kurtosis`` (before),
         ``treatment`` (``none`` / ``winsorised`` / ``log``), ``points``
@@ -545,6 +547,7 @@ def composite_index(
                     ind,
                     f"absolute amount, depends on size (per capita: {twins[ind]})",
                     math.nan,
+                    "size_dependent",
                 )
             )
         chosen = chosen.drop(index=[row[0] for row in excluded])
@@ -577,11 +580,18 @@ def composite_index(
         coverage = observed.mean()
         if coverage < min_coverage:
             excluded.append(
-                (ind, f"coverage {coverage:.0%} below {min_coverage:.0%}", coverage)
+                (
+                    ind,
+                    f"coverage {coverage:.0%} below {min_coverage:.0%}",
+                    coverage,
+                    "coverage",
+                )
             )
             continue
         if np.ptp(column[observed]) == 0:
-            excluded.append((ind, "no variation across territories", coverage))
+            excluded.append(
+                (ind, "no variation across territories", coverage, "no_variation")
+            )
             continue
         values, record = _treat_skew(
             column[observed],
@@ -594,7 +604,7 @@ def composite_index(
         records[ind] = record | {"coverage": coverage}
         keep.append(ind)
     if not keep:
-        reasons = "; ".join(f"{i}: {r}" for i, r, _ in excluded)
+        reasons = "; ".join(f"{i}: {r}" for i, r, _, _ in excluded)
         raise ValueError(f"{fn}: no indicator passes the gates ({reasons})")
 
     x = treated[:, wide.columns.get_indexer(keep)]
@@ -660,7 +670,9 @@ def composite_index(
         scores=scores,
         normalised=pd.DataFrame(y, index=wide.index, columns=pd.Index(keep)),
         included=included,
-        excluded=pd.DataFrame(excluded, columns=[INDICATOR_ID, "reason", "coverage"]),
+        excluded=pd.DataFrame(
+            excluded, columns=[INDICATOR_ID, "reason", "coverage", "code"]
+        ),
         treatments=treatments,
         sensitivity=sens,
         scenarios=scen,

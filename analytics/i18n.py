@@ -16,6 +16,8 @@ missing translation is a test failure, not an English word on a Russian page.
 from __future__ import annotations
 
 import math
+import os
+import re
 from collections.abc import Mapping
 
 LANGS = ("ru", "en")
@@ -452,17 +454,319 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{gap} {unit} above it",
     },
     "sentence.total": {"ru": " (всего {amount})", "en": " ({amount} in total)"},
+    # chart footer (analytics.chart_model) and the XLSX cover (export.tables)
+    "footer.unit": {"ru": "Единица", "en": "Unit"},
+    "footer.source": {"ru": "Источник", "en": "Source"},
+    "xlsx.cover": {"ru": "Содержание", "en": "Contents"},
+    "xlsx.title": {"ru": "Заголовок", "en": "Title"},
+    "xlsx.source": {"ru": "Источник", "en": "Source"},
+    "xlsx.exported": {"ru": "Дата выгрузки", "en": "Exported"},
+    "xlsx.sheet": {"ru": "Лист", "en": "Sheet"},
+    "xlsx.chart": {"ru": "График", "en": "Chart"},
+    "xlsx.unit": {"ru": "Единица", "en": "Unit"},
+    "xlsx.year": {"ru": "Год / период", "en": "Year / period"},
+    "xlsx.weighting": {"ru": "Взвешивание", "en": "Weighting"},
+    "xlsx.caption": {"ru": "Вывод", "en": "Finding"},
+    "xlsx.no_weighting": {"ru": "—", "en": "—"},
+    # deck sections (analytics.report; themes use theme.*)
+    "section.overview": {"ru": "обзор", "en": "overview"},
+    "section.inequality": {"ru": "неравенство", "en": "inequality"},
+    "section.dynamics": {"ru": "динамика", "en": "dynamics"},
+    "section.typology": {"ru": "типология", "en": "typology"},
+    "section.practices": {"ru": "лучшие практики", "en": "best practices"},
+    # pages (app_pages/*)
+    "upload.title": {"ru": "Загрузить новые данные", "en": "Upload new data"},
+    "upload.caption": {
+        "ru": "Файлы Росстата (xlsx, xls, csv), до {n} файлов по {mb} МБ. "
+        "Сначала они загружаются в черновую копию хранилища; хранилище "
+        "заменяется только после подтверждения, предыдущая версия "
+        "сохраняется.",
+        "en": "Rosstat files (xlsx, xls, csv), up to {n} files of {mb} MB. They "
+        "are loaded into a draft copy of the store first; the store is "
+        "replaced only after you confirm, and the previous version is "
+        "kept.",
+    },
+    "upload.pick": {"ru": "Файлы", "en": "Files"},
+    "upload.check": {"ru": "Проверить", "en": "Check"},
+    "upload.checking": {"ru": "Проверяю файлы…", "en": "Checking the files…"},
+    "upload.refused": {"ru": "Не приняты", "en": "Not accepted"},
+    "upload.files": {
+        "ru": "Что загружено и что отклонено",
+        "en": "What was loaded and what was rejected",
+    },
+    "upload.unmatched": {
+        "ru": "Несопоставленные территории",
+        "en": "Unmatched territories",
+    },
+    "upload.conflicts": {
+        "ru": "Конфликты между файлами (оставлено значение более нового файла)",
+        "en": "Conflicts between files (the newer file's value is kept)",
+    },
+    "upload.diff": {
+        "ru": "Что изменится в хранилище",
+        "en": "What changes in the store",
+    },
+    "upload.added": {"ru": "Новых значений", "en": "New values"},
+    "upload.removed": {"ru": "Исчезнет значений", "en": "Values to disappear"},
+    "upload.revised": {"ru": "Пересмотрено значений", "en": "Revised values"},
+    "upload.new_indicators": {"ru": "Новые показатели", "en": "New indicators"},
+    "upload.new_years": {"ru": "Новые годы", "en": "New years"},
+    "upload.indicator_years": {
+        "ru": "Новые годы по показателям",
+        "en": "New years by indicator",
+    },
+    "upload.revised_table": {
+        "ru": "Пересмотренные значения (было → стало)",
+        "en": "Revised values (old → new)",
+    },
+    "upload.dropped_warning": {
+        "ru": "{n} значений исчезнут из хранилища: их файлов нет в папке "
+        "исходных данных.",
+        "en": "{n} values will leave the store: their files are not in the raw "
+        "data folder.",
+    },
+    "upload.nothing": {
+        "ru": "Ни один файл не принят — хранилище не изменится.",
+        "en": "No file accepted — the store will not change.",
+    },
+    "upload.no_change": {
+        "ru": "Данные в хранилище не изменятся.",
+        "en": "The data in the store will not change.",
+    },
+    "upload.confirm": {"ru": "Подтвердить", "en": "Confirm"},
+    "upload.cancel": {"ru": "Отменить", "en": "Cancel"},
+    "upload.loading": {"ru": "Загружаю в хранилище…", "en": "Loading into the store…"},
+    "upload.done": {
+        "ru": "Хранилище обновлено: версия {v}.",
+        "en": "Store updated: version {v}.",
+    },
+    "upload.restore": {
+        "ru": "Вернуть предыдущую версию ({v})",
+        "en": "Restore the previous version ({v})",
+    },
+    "upload.restored": {"ru": "Возвращена версия {v}.", "en": "Version {v} restored."},
+    "upload.version": {
+        "ru": "Текущая версия хранилища: {v}",
+        "en": "Current store version: {v}",
+    },
+    "quality.sources": {"ru": "Источники", "en": "Sources"},
+    "quality.sources_note": {
+        "ru": "Каждый файл — отдельная часть хранилища; значения приведены к "
+        "единицам каталога.",
+        "en": "Each file is its own partition of the store; values are in the "
+        "catalog's units.",
+    },
+    "quality.coverage": {
+        "ru": "Покрытие: число территорий со значением, по показателям и годам",
+        "en": "Coverage: territories with a value, by indicator and year",
+    },
+    "quality.rejects": {
+        "ru": "Отклонённые и пропущенные значения",
+        "en": "Rejected and missing values",
+    },
+    "quality.unmatched": {
+        "ru": "Несопоставленные территории",
+        "en": "Unmatched territories",
+    },
+    "quality.all_matched": {
+        "ru": "Все территории сопоставлены со справочником.",
+        "en": "Every territory matched the reference.",
+    },
+    "quality.catalog": {"ru": "Каталог показателей", "en": "Indicator catalog"},
+    "quality.agglomerations": {"ru": "Агломерации", "en": "Agglomerations"},
+    "download.menu": {"ru": "Скачать", "en": "Download"},
+    "map.no_coordinates": {
+        "ru": "Нет координат для карты.",
+        "en": "No coordinates for the map.",
+    },
+    "tab.ranking": {"ru": "Рейтинг и разрыв", "en": "Ranking and gap"},
+    "tab.core": {"ru": "Ядро и периферия", "en": "Core and periphery"},
+    "tab.heatmap": {"ru": "Тепловая карта", "en": "Heatmap"},
+    "label.benchmark": {"ru": "Ориентир", "en": "Benchmark"},
+    "inequality.decomposition": {
+        "ru": "Разложение индекса Тейла",
+        "en": "Theil decomposition",
+    },
+    "grouping.role": {"ru": "ядро / пояс / периферия", "en": "core / ring / periphery"},
+    "grouping.agglomeration": {"ru": "по агломерациям", "en": "by agglomeration"},
+    "grouping.model": {"ru": "по моделям управления", "en": "by management model"},
+    "label.groups": {"ru": "Группы", "en": "Groups"},
+    "inequality.side_by_side": {
+        "ru": "Агломерации рядом",
+        "en": "Agglomerations side by side",
+    },
+    "label.measure": {"ru": "Мера разброса", "en": "Dispersion measure"},
+    "label.period": {"ru": "Период", "en": "Period"},
+    "overview.headline": {
+        "ru": "Главные показатели неравенства",
+        "en": "Headline inequality",
+    },
+    "overview.gaps": {"ru": "Крупнейшие разрывы", "en": "Biggest gaps"},
+    "overview.composites": {
+        "ru": "Сводные индексы тем",
+        "en": "Theme composite indices",
+    },
+    "overview.members": {
+        "ru": "Территории агломерации",
+        "en": "Territories of the agglomeration",
+    },
+    "index.sd_log": {"ru": "SD log", "en": "SD log"},
+    "label.method": {"ru": "Метод", "en": "Method"},
+    "method.kmeans": {"ru": "k-средних", "en": "k-means"},
+    "method.ward": {"ru": "Уорд", "en": "Ward"},
+    "method.gmm": {"ru": "гауссова смесь", "en": "Gaussian mixture"},
+    "label.n_types": {"ru": "Число типов", "en": "Number of types"},
+    "typology.auto": {"ru": "авто (по силуэту, 2–8)", "en": "auto (silhouette, 2–8)"},
+    "typology.building": {"ru": "Строю типологию…", "en": "Building the typology…"},
+    "typology.types": {"ru": "Типов", "en": "Types"},
+    "typology.stability": {"ru": "Устойчивость (ARI)", "en": "Stability (ARI)"},
+    "typology.stability_help": {
+        "ru": "Средний скорректированный индекс Рэнда между типологией и её "
+        "повторами на бутстрэп-выборках территорий: 1 — типы "
+        "воспроизводятся полностью, около 0 — случайно.",
+        "en": "Mean adjusted Rand index between the typology and its refits on "
+        "bootstrap samples of territories: 1 = fully reproduced, near 0 = "
+        "chance.",
+    },
+    "typology.variance": {
+        "ru": "Доля дисперсии на плоскости",
+        "en": "Variance on the plane",
+    },
+    "typology.members": {
+        "ru": "Типы территорий выбранной агломерации",
+        "en": "Types of the selected agglomeration's territories",
+    },
+    "label.theme": {"ru": "Тема", "en": "Theme"},
+    "label.from_year": {"ru": "С какого года", "en": "From year"},
+    "label.compare": {"ru": "Кого сравнивать", "en": "Compare"},
+    "album.level.territory": {"ru": "территории", "en": "territories"},
+    "album.level.agglomeration": {"ru": "агломерации", "en": "agglomerations"},
+    "album.period": {
+        "ru": "Период {start}–{end}: кто быстрее всех сокращал разрыв до "
+        "медианы своей агломерации.",
+        "en": "{start}–{end}: who closed the gap to their agglomeration's "
+        "median fastest.",
+    },
+    "album.models": {
+        "ru": "Сравнение моделей управления",
+        "en": "Management models compared",
+    },
+    "album.models_note": {
+        "ru": "Модели управления — по справочнику "
+        "`datasets/reference/agglomerations.csv` с источником для каждой; "
+        "«модель неизвестна» — источник не найден.",
+        "en": "Management models come from "
+        "`datasets/reference/agglomerations.csv`, each with its source; "
+        "«model unknown» means no source was found.",
+    },
+    # sigma convergence (analytics.views.dynamics)
+    "sigma.title": {
+        "ru": "σ-конвергенция: {measure}, {indicator}",
+        "en": "σ-convergence: {measure}, {indicator}",
+    },
+    "sigma.trend": {"ru": "тренд", "en": "trend"},
+    "sigma.converging": {"ru": "разрыв сокращается", "en": "the gap is closing"},
+    "sigma.diverging": {"ru": "разрыв растёт", "en": "the gap is widening"},
+    "sigma.none": {"ru": "значимого тренда нет", "en": "no significant trend"},
+    "sigma.caption": {
+        "ru": "{measure}: {first} в {first_year} г. → {last} в {last_year} г.; "
+        "{trend} (наклон {slope} в год, p = {p}).",
+        "en": "{measure}: {first} in {first_year} → {last} in {last_year}; "
+        "{trend} (slope {slope} per year, p = {p}).",
+    },
+    # beta convergence and rank mobility (analytics.views.dynamics)
+    "beta.title": {
+        "ru": "β-конвергенция: {indicator}, {period}",
+        "en": "β-convergence: {indicator}, {period}",
+    },
+    "beta.growth": {"ru": "среднегодовой рост", "en": "annual growth"},
+    "mobility.title": {
+        "ru": "Места территорий: {indicator}, {start} и {end}",
+        "en": "Ranks of territories: {indicator}, {start} and {end}",
+    },
+    "mobility.unit": {"ru": "место", "en": "rank"},
+    "mobility.unit_long": {"ru": "место (1 — лучшее)", "en": "rank (1 = best)"},
+    "mobility.caption": {
+        "ru": "Ранговая корреляция Спирмена {spearman}, Кендалла {kendall}: {verdict}",
+        "en": "Spearman {spearman}, Kendall {kendall}: {verdict}",
+    },
+    "mobility.stay": {
+        "ru": "отстающие остаются отстающими.",
+        "en": "laggards stay laggards.",
+    },
+    "mobility.change": {
+        "ru": "порядок территорий заметно меняется.",
+        "en": "the order of territories changes noticeably.",
+    },
+    # benchmarks of the gap view ("gap to …")
+    "benchmark.core": {"ru": "ядра", "en": "the core"},
+    "benchmark.median": {
+        "ru": "медианы агломерации",
+        "en": "the agglomeration median",
+    },
+    "benchmark.best_quartile": {"ru": "лучшей четверти", "en": "the best quartile"},
+    "benchmark.weighted_mean": {
+        "ru": "средней по агломерации (взвеш.)",
+        "en": "the weighted agglomeration mean",
+    },
+    "benchmark.region": {"ru": "уровня региона", "en": "the regional level"},
+    "benchmark.country": {"ru": "уровня России", "en": "the national level"},
 }
+
+
+#: Raise for a string without a translation instead of falling back to
+#: Russian (the tests set it: ``AGGLO_STRICT_I18N=1`` or ``i18n.STRICT = True``).
+STRICT = os.environ.get("AGGLO_STRICT_I18N", "") not in ("", "0")
+
+_PLURAL = re.compile(r"\{(\w+)\|([^{}]*)\}")
+
+
+def plural(count: float, forms: str | tuple[str, ...], lang: str = DEFAULT_LANG) -> str:
+    """The form of a word for ``count``: Russian has three (1, 2–4, 5+: «1
+    территория», «3 территории», «5 территорий», «21 территория», «12
+    территорий»), English two (1, other). ``forms``: a tuple or ``"a|b|c"``.
+
+    >>> [plural(n, "территория|территории|территорий", "ru") for n in (1, 3, 5, 11, 21)]
+    ['территория', 'территории', 'территорий', 'территорий', 'территория']
+    >>> [plural(n, "territory|territories", "en") for n in (1, 2)]
+    ['territory', 'territories']
+    """
+    words = forms.split("|") if isinstance(forms, str) else tuple(forms)
+    n = abs(count)
+    if lang != "ru" or len(words) < 3:
+        return words[0] if n == 1 else words[min(1, len(words) - 1)]
+    if n != int(n):  # 1,5 территории: fractions take the genitive singular
+        return words[1]
+    n = int(n)
+    if n % 10 == 1 and n % 100 != 11:
+        return words[0]
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return words[1]
+    return words[2]
 
 
 def t(key: str, lang: str = DEFAULT_LANG, /, **values: object) -> str:
     """The string ``key`` in ``lang``, with ``{placeholders}`` filled.
 
+    ``{name|form|form|form}`` is the plural form of a word for the number
+    ``name`` (:func:`plural`): ``t("x", "ru", n=5)`` of «{n} {n|файл|файла|
+    файлов}» is «5 файлов».
+
     Raises ``KeyError`` for an unknown key, so that a missing string fails a
-    test instead of showing an identifier to the user.
+    test instead of showing an identifier to the user, and, with
+    :data:`STRICT` (in the tests), for a key without ``lang``; otherwise a
+    missing translation falls back to Russian.
     """
     entry = STRINGS[key]
-    text = entry.get(lang) or entry[DEFAULT_LANG]
+    text = entry.get(lang)
+    if text is None:
+        if STRICT:
+            raise KeyError(f"{key}: no {lang!r} translation")
+        text = entry[DEFAULT_LANG]
+    if "|" in text:
+        text = _PLURAL.sub(
+            lambda m: plural(float(values[m.group(1)]), m.group(2), lang), text
+        )
     return text.format(**values) if values else text
 
 

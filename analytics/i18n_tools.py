@@ -5,7 +5,13 @@ structure of gaps (Russian default, English), merged into
 from __future__ import annotations
 
 TOOL_STRINGS: dict[str, dict[str, str]] = {
-    # pages
+    # pages and deck sections
+    "section.scenario": {"ru": "сценарии", "en": "scenarios"},
+    "section.spatial": {"ru": "пространственная структура", "en": "spatial structure"},
+    "section.partners": {
+        "ru": "партнёры для сотрудничества",
+        "en": "cooperation partners",
+    },
     "page.scenario": {"ru": "Сценарии «что если»", "en": "What-if scenarios"},
     "page.partners": {
         "ru": "Партнёры для сотрудничества",

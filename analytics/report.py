@@ -18,7 +18,7 @@ needs, in this order —
 7. tools: where a budget of half the shortfall to the median should go
    (levelling up against equal splits) and who gets what; the LISA map and
    the Moran scatter plot of the finance key indicator; the cooperation
-   network of complementary neighbours (:mod:`analytics.tool_views`).
+   network of complementary neighbours (:mod:`analytics.views.tools`).
 
 Every chart, title and caption comes from :mod:`analytics.views`; a view that
 has nothing to show (:class:`~analytics.views.NoData`) is left out and its
@@ -48,9 +48,10 @@ from analytics import export, views
 from analytics import overview as ov
 from analytics import selection as sel_
 from analytics.chart_model import Chart
-from analytics.i18n import t
+from analytics.i18n import has, t
 from analytics.selection import Selection
 from analytics.store import TERRITORY_ID, Store, StoreError, open_store
+from analytics.views import registry, tools
 
 __all__ = [
     "ReadySet",
@@ -79,17 +80,6 @@ SECTIONS = (
     "partners",
 )
 
-_SECTION_NAMES = {
-    "overview": ("обзор", "overview"),
-    "inequality": ("неравенство", "inequality"),
-    "dynamics": ("динамика", "dynamics"),
-    "typology": ("типология", "typology"),
-    "practices": ("лучшие практики", "best practices"),
-    "scenario": ("сценарии", "scenarios"),
-    "spatial": ("пространственная структура", "spatial structure"),
-    "partners": ("партнёры для сотрудничества", "cooperation partners"),
-}
-
 
 @dataclass
 class ReadySet:
@@ -117,8 +107,8 @@ def section_name(section: str, lang: str = "ru") -> str:
     """The section's name in ``lang`` (themes use the i18n theme names)."""
     if section in sel_.THEMES:
         return t(f"theme.{section}", lang)
-    ru, en = _SECTION_NAMES.get(section, (section, section))
-    return en if lang == "en" else ru
+    key = f"section.{section}"
+    return t(key, lang) if has(key) else section
 
 
 def _resolve(store: Store, selection: Selection) -> tuple[Selection, list[str]]:
@@ -150,9 +140,14 @@ def _plan(
 
         return raise_
 
+    r = registry  # the views are looked up when the plan is made (tests swap them)
+
+    def run(view, *args) -> Callable[[], Chart]:
+        return lambda: view.build(store, s, *args)
+
     if finance is not None:
-        plan.append(("overview", lambda: views.ranking(store, s, finance)))
-        plan.append(("overview", lambda: views.core_periphery(store, s, finance)))
+        plan.append(("overview", run(r.RANKING, finance)))
+        plan.append(("overview", run(r.CORE_PERIPHERY, finance)))
     else:
         plan.append(("overview", no_indicator("finance")))
 
@@ -162,61 +157,39 @@ def _plan(
             plan.append((theme, no_indicator(theme)))
         elif theme == "finance":
             # the ranking is already in the overview: show the gap instead
-            plan.append(
-                (theme, lambda i=indicator: views.gap_to_benchmark(store, s, i))
-            )
+            plan.append((theme, run(r.GAP_TO_BENCHMARK, indicator)))
         else:
-            plan.append((theme, lambda i=indicator: views.ranking(store, s, i)))
-        plan.append((theme, lambda th=theme: views.heatmap(store, s, th)))
+            plan.append((theme, run(r.RANKING, indicator)))
+        plan.append((theme, run(r.HEATMAP, theme)))
 
     if finance is not None:
-        plan.append(("inequality", lambda: views.index_table(store, s, finance)))
-        plan.append(
-            ("inequality", lambda: views.decomposition(store, s, finance, "role"))
-        )
-        plan.append(
-            ("inequality", lambda: views.compare_agglomerations(store, s, finance))
-        )
-        plan.append(("dynamics", lambda: views.sigma(store, s, finance)))
+        plan.append(("inequality", run(r.INDEX_TABLE, finance)))
+        plan.append(("inequality", run(r.DECOMPOSITION, finance, "role")))
+        plan.append(("inequality", run(r.COMPARE_AGGLOMERATIONS, finance)))
+        plan.append(("dynamics", run(r.SIGMA, finance)))
 
-    typology_view = getattr(views, "typology_view", None)
-    if typology_view is not None:
+    typology_view = r.TYPOLOGY
 
-        def typology_charts() -> list[Chart]:
-            result = typology_view(store, s)
-            return [result.scatter, result.profiles]
+    def typology_charts() -> list[Chart]:
+        result = typology_view.build(store, s)
+        return [result.scatter, result.profiles]
 
-        plan.append(("typology", typology_charts))
+    plan.append(("typology", typology_charts))
+    plan.append(("practices", run(r.ALBUM_DEVIANTS, "finance")))
+    if finance is not None:
+        plan.append(("practices", run(r.MODELS_COMPARISON, finance)))
 
-    album = getattr(views, "album_deviants", None)
-    if album is not None:
-        plan.append(("practices", lambda: album(store, s, "finance")))
-    models = getattr(views, "models_comparison", None)
-    if models is not None and finance is not None:
-        plan.append(("practices", lambda: models(store, s, finance)))
-    plan.extend(_tool_plan(store, s, ids, finance))
-    return plan
-
-
-def _tool_plan(
-    store: Store, s: Selection, ids: list[str], finance: str | None
-) -> list[tuple[str, Callable[[], Chart | list[Chart]]]]:
-    """The slides of the scenario, spatial and partner tools, with the
-    defaults of their pages."""
-    from analytics import tool_views
-
-    per_resident = tool_views.per_resident_indicators(store, ids, s.year)
-    plan: list[tuple[str, Callable[[], Chart | list[Chart]]]] = []
+    # the tools, with the defaults of their pages
+    per_resident = tools.per_resident_indicators(store, ids, s.year)
     if per_resident:
         money = finance if finance in per_resident else per_resident[0]
-        plan.append(("scenario", lambda: tool_views.split_view(store, s, money)))
-        plan.append(("scenario", lambda: tool_views.allocation_view(store, s, money)))
+        plan.append(("scenario", run(r.SCENARIO_SPLITS, money, None)))
+        plan.append(("scenario", run(r.SCENARIO_ALLOCATION, money, None)))
     if finance is not None:
-        plan.append(("spatial", lambda: tool_views.lisa_view(store, s, finance)))
-        plan.append(("spatial", lambda: tool_views.moran_view(store, s, finance)))
-    if per_resident:
-        chosen = tuple(per_resident[:4])
-        plan.append(("partners", lambda: tool_views.partners_view(store, s, chosen)))
+        spatial = (finance, "agglomeration", "queen", 6)
+        plan.append(("spatial", run(r.LISA_MAP, *spatial)))
+        plan.append(("spatial", run(r.MORAN_SCATTER, *spatial)))
+    plan.append(("partners", run(r.PARTNERS, None, "border", 50.0, ())))
     return plan
 
 

@@ -52,6 +52,16 @@ DEMO_MARK = "demo/"
 
 
 @dataclass(frozen=True)
+class Scope:
+    """What a computation depends on: agglomeration, year and weighting (no
+    language: a result is computed once and worded in any language)."""
+
+    agglomeration_id: str
+    year: int | None = None
+    weighted: bool = True
+
+
+@dataclass(frozen=True)
 class Selection:
     """What the user looks at: agglomeration, year, weighting and language."""
 
@@ -59,6 +69,11 @@ class Selection:
     year: int | None = None
     weighted: bool = True
     lang: str = "ru"
+
+    @property
+    def scope(self) -> Scope:
+        """The selection without its language."""
+        return Scope(self.agglomeration_id, self.year, self.weighted)
 
 
 @dataclass
@@ -511,6 +526,21 @@ def source_line(
     Names the files (and whether they are demo data); derived values are
     described as computed from the catalog's formula.
     """
+    return format_sources(source_facts(store, source_ids), lang)
+
+
+@dataclass(frozen=True)
+class SourceFacts:
+    """What a source line says, before it is worded: the files, whether some
+    are demo data, whether some values are derived by formula."""
+
+    names: tuple[str, ...]
+    demo: bool
+    derived: bool
+
+
+def source_facts(store: Store, source_ids: pd.Series | list[str]) -> SourceFacts:
+    """The facts of :func:`source_line` (no language)."""
     ids = {str(s) for s in pd.Series(source_ids).dropna().unique()}
     sources = store.sources
     rows = sources[sources[SOURCE_ID].astype(str).isin(ids)]
@@ -523,6 +553,12 @@ def source_line(
         if row.get("layouts") == "derived" or row[SOURCE_ID] == "derived":
             continue
         names.append(str(row.get("file_name") or path))
+    return SourceFacts(tuple(names), demo, "derived" in ids)
+
+
+def format_sources(facts: SourceFacts, lang: str = "ru") -> str:
+    """The source line of :func:`source_line` worded in ``lang``."""
+    names, demo = facts.names, facts.demo
     parts: list[str] = []
     if demo:
         parts.append(
@@ -532,7 +568,7 @@ def source_line(
         parts.append(
             ", ".join(sorted(set(names))[:4]) + (" …" if len(set(names)) > 4 else "")
         )
-    if "derived" in ids:
+    if facts.derived:
         parts.append(
             "расчёт по формуле каталога"
             if lang == "ru"

@@ -3,7 +3,7 @@ DataFrame in, a plotly Figure out, in the visual language of
 :mod:`analytics.charts` (its fonts, template, footer and colours: red means
 *behind*, blue *ahead*). No statistics here: the numbers come from
 :mod:`analytics.scenario`, :mod:`analytics.partners` and
-:mod:`analytics.spatial` through :mod:`analytics.tool_views`.
+:mod:`analytics.spatial` through :mod:`analytics.views.tools`.
 
 >>> import pandas as pd
 >>> df = pd.DataFrame({"territory_id": ["a", "b"], "name": ["A", "B"],

@@ -8,14 +8,16 @@ import streamlit as st
 from analytics import selection as sel_
 from analytics import views
 from analytics.i18n import t
+from analytics.views import registry
 from app_pages.common import (
     page_start,
+    part_of,
     pick_indicator,
     show_chart,
+    view,
 )
 
 store, language, selection = page_start("album")
-ru = language == "ru"
 
 terr = store.territories
 all_ids = terr.loc[terr["agglomeration_id"] != "", "territory_id"].tolist()
@@ -25,45 +27,38 @@ if not years:
     st.stop()
 left, middle, right = st.columns(3)
 theme = left.radio(
-    "Тема" if ru else "Theme",
+    t("label.theme", language),
     list(sel_.THEMES),
     format_func=lambda th: t(f"theme.{th}", language),
     horizontal=True,
     key="album_theme",
 )
-start = middle.selectbox(
-    "С какого года" if ru else "From year", years, key="album_start"
-)
+start = middle.selectbox(t("label.from_year", language), years, key="album_start")
 level = right.radio(
-    "Кого сравнивать" if ru else "Compare",
+    t("label.compare", language),
     ["territory", "agglomeration"],
-    format_func=lambda v: {
-        "territory": ("территории", "territories"),
-        "agglomeration": ("агломерации", "agglomerations"),
-    }[v][not ru],
+    format_func=lambda v: t(f"album.level.{v}", language),
     horizontal=True,
     key="album_level",
 )
-st.caption(
-    f"Период {start}–{selection.year}: кто быстрее всех сокращал разрыв до медианы своей агломерации."
-    if ru
-    else f"{start}–{selection.year}: who closed the gap to their agglomeration's median fastest."
-)
+st.caption(t("album.period", language, start=start, end=selection.year))
 try:
-    show_chart(views.album_deviants(store, selection, theme, start, level))
+    args = (theme, start, level)
+    show_chart(
+        view(registry.ALBUM_DEVIANTS, selection, *args),
+        rebuild=part_of(registry.ALBUM_DEVIANTS, selection, args),
+    )
 except views.NoData as reason:
     st.info(str(reason))
 
-st.subheader("Сравнение моделей управления" if ru else "Management models compared")
+st.subheader(t("album.models", language))
 indicator = pick_indicator(store, all_ids)
 try:
-    chart = views.models_comparison(store, selection, indicator)
-    show_chart(chart)
+    chart = view(registry.MODELS_COMPARISON, selection, indicator)
+    show_chart(
+        chart, rebuild=part_of(registry.MODELS_COMPARISON, selection, (indicator,))
+    )
     st.dataframe(chart.data, hide_index=True, width="stretch")
 except views.NoData as reason:
     st.info(str(reason))
-st.caption(
-    "Модели управления — по справочнику `datasets/reference/agglomerations.csv` с источником для каждой; «модель неизвестна» — источник не найден."
-    if ru
-    else "Management models come from `datasets/reference/agglomerations.csv`, each with its source; «model unknown» means no source was found."
-)
+st.caption(t("album.models_note", language))

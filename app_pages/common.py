@@ -6,9 +6,11 @@ the library and draws what it returns.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -18,8 +20,10 @@ from analytics.chart_model import Chart
 from analytics.i18n import DEFAULT_LANG, LANGS, t
 from analytics.i18n import name as name_of
 from analytics.i18n import unit as unit_of
-from analytics.selection import Selection
+from analytics.selection import Scope, Selection
 from analytics.store import Store, open_store
+from analytics.views import registry
+from analytics.views.registry import View
 
 STATE_KEYS = ("lang", "agg", "year", "weighted")
 
@@ -207,9 +211,13 @@ def _territory_chart(chart: Chart, agglomeration_of: dict[str, str]) -> bool:
     return False
 
 
-def show_chart(chart: Chart, *, key: str | None = None) -> None:
+def show_chart(
+    chart: Chart, *, rebuild: Callable[[], Chart], key: str | None = None
+) -> None:
     """Draw a chart with its caption, footer and download buttons. On charts
-    of territories a click opens the clicked territory's profile."""
+    of territories a click opens the clicked territory's profile.
+    ``rebuild``: how the export page gets the chart again (a cached call,
+    see :func:`part_of`); the session keeps that, not the chart."""
     key = key or chart.key
     agglomeration_of = (
         sel_.agglomeration_of(load_store()) if current_selection() is not None else {}
@@ -230,6 +238,8 @@ def show_chart(chart: Chart, *, key: str | None = None) -> None:
     if chart.caption:
         st.markdown(f"**{_escape(chart.caption)}**")
     download_buttons(chart, key=key)
+    # Remember how to get the chart again, for the export page's deck.
+    st.session_state.setdefault("_charts", {})[chart.key] = rebuild
 
 
 def _escape(text: str) -> str:
@@ -244,9 +254,7 @@ def download_buttons(chart: Chart, *, key: str) -> None:
     export = _export_module()
     if export is None:
         return
-    box = st.popover(
-        "Скачать" if language == "ru" else "Download", icon=":material/download:"
-    )
+    box = st.popover(t("download.menu", language), icon=":material/download:")
     columns = [box] * 5
     status = export.export_status()
     name = export.safe_filename(chart.title or chart.key, "png")[: -len(".png")]
@@ -264,9 +272,7 @@ def download_buttons(chart: Chart, *, key: str) -> None:
             key=f"dl_{fmt}_{key}",
             on_click="ignore",
             disabled=not status.available,
-            help=None
-            if status.available
-            else (status.message_ru if language == "ru" else status.message_en),
+            help=None if status.available else status.message(language),
             icon=":material/download:",
         )
     columns[3].download_button(
@@ -289,37 +295,73 @@ def download_buttons(chart: Chart, *, key: str) -> None:
         on_click="ignore",
         icon=":material/table:",
     )
-    # Remember the chart for the export page's deck.
-    st.session_state.setdefault("_charts", {})[chart.key] = chart
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
-def _cached_view(name: str, version: str, path: str, selection: Selection, args: tuple):
-    from analytics import overview, views
-
-    module, _, attr = name.rpartition(".")
-    fn = getattr(overview if module == "overview" else views, attr)
-    return fn(load_store(), selection, *args)
+def _cached_view(
+    key: str, version: str, path: str, selection: Selection, args: tuple, _build
+):
+    return _build(load_store(), selection, *args)
 
 
-def view(name: str, selection: Selection, *args):
-    """A view from :mod:`analytics.views` (or ``overview.summary``), cached per
-    store version and selection: revisiting a page or switching back to a
-    language is instant. ``views.NoData`` propagates (it is not cached)."""
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _cached_compute(
+    key: str, version: str, path: str, scope: Scope, args: tuple, _compute
+):
+    return _compute(load_store(), scope, *args)
+
+
+def view(entry: View, selection: Selection, *args):
+    """What a registered view builds (:mod:`analytics.views.registry`), cached
+    per view, store version, selection and inputs: revisiting a page or
+    switching back to a language is instant. A view in two steps caches its
+    computation only, without the language, and words it on each run.
+    ``views.NoData`` propagates (it is not cached)."""
     store = load_store()
-    return _cached_view(name, store.version, str(store_path()), selection, tuple(args))
+    if entry.compute is not None:
+        from analytics import views
+
+        try:
+            result = _cached_compute(
+                entry.key,
+                store.version,
+                str(store_path()),
+                selection.scope,
+                tuple(args),
+                entry.compute,
+            )
+        except views.NoData as reason:
+            raise reason.in_lang(selection.lang) from None
+        return entry.render(result, selection.lang)
+    return _cached_view(
+        entry.key, store.version, str(store_path()), selection, tuple(args), entry.build
+    )
 
 
-def show_view(fn, selection: Selection, *args) -> Chart | None:
+def part_of(
+    entry: View, selection: Selection, args: tuple = (), part: str | None = None
+) -> Callable[[], Chart]:
+    """A call that gets a view's chart again from the cache (``part``: the
+    attribute of a result that holds several charts, e.g. ``"scatter"``)."""
+    if part is None:
+        return functools.partial(view, entry, selection, *args)
+    return functools.partial(_part, entry, selection, args, part)
+
+
+def _part(entry: View, selection: Selection, args: tuple, part: str) -> Chart:
+    return getattr(view(entry, selection, *args), part)
+
+
+def show_view(entry: View, selection: Selection, *args) -> Chart | None:
     """Draw the chart of a cached view, or explain why there is none."""
     from analytics import views
 
     try:
-        chart = view(fn.__name__, selection, *args)
+        chart = view(entry, selection, *args)
     except views.NoData as reason:
         st.info(str(reason))
         return None
-    show_chart(chart)
+    show_chart(chart, rebuild=part_of(entry, selection, args))
     return chart
 
 
@@ -390,7 +432,7 @@ def warm_up(*, wait_for_first_page: float = 0.0) -> None:
     years, default = year_choices(agg)
     if not years:
         return
-    view("overview.summary", Selection(agg, default or years[-1], True, DEFAULT_LANG))
+    view(registry.SUMMARY, Selection(agg, default or years[-1], True, DEFAULT_LANG))
     # the browser draws for a few seconds after the first page's script ran
     if wait_for_first_page and FIRST_PAGE_DRAWN.wait(timeout=wait_for_first_page):
         time.sleep(5.0)

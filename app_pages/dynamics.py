@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import selection as sel_
-from analytics import views
 from analytics.i18n import t
+from analytics.views import registry
 from app_pages.common import (
     page_start,
     pick_indicator,
@@ -30,19 +30,19 @@ def show(fn, *args) -> None:
 measures = {
     "cv": t("index.cv", language),
     "theil": t("index.theil", language),
-    "sd_log": "SD log",
+    "sd_log": t("index.sd_log", language),
 }
 measure = st.radio(
-    "Мера разброса" if language == "ru" else "Dispersion measure",
+    t("label.measure", language),
     list(measures),
     format_func=measures.get,
     horizontal=True,
     key="sigma_measure",
 )
-show(views.sigma, indicator, measure)
+show(registry.SIGMA, indicator, measure)
 
 start, end = st.select_slider(
-    "Период" if language == "ru" else "Period",
+    t("label.period", language),
     options=years,
     value=(years[0], years[-1]),
     key="period",
@@ -51,5 +51,5 @@ if start == end:
     st.info(t("empty.too_few", language, need=2, have=1))
     st.stop()
 # Full width, one under the other: titles and source lines stay readable.
-show(views.beta, indicator, start, end)
-show(views.mobility, indicator, start, end)
+show(registry.BETA, indicator, start, end)
+show(registry.MOBILITY, indicator, start, end)

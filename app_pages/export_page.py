@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import export, report
+from analytics import export, report, views
 from analytics.i18n import t
 from analytics.selection import Selection
 from app_pages.common import demo_banner, lang, load_store, require_selection
@@ -31,7 +31,19 @@ def _ready(agg: str, year: int | None, weighted: bool, lang_: str, version: str)
     return found.charts, found.skipped
 
 
-session_charts = list(st.session_state.get("_charts", {}).values())
+def _session_charts() -> list:
+    """The charts this session has shown, got again from the cache (the
+    session keeps how to get them, not the charts)."""
+    charts = []
+    for rebuild in st.session_state.get("_charts", {}).values():
+        try:
+            charts.append(rebuild())
+        except views.NoData:  # the store changed under the session
+            continue
+    return charts
+
+
+session_charts = _session_charts()
 modes = ["session", "ready"]
 mode = st.radio(
     t("export.mode", language),

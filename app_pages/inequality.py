@@ -10,6 +10,7 @@ import streamlit as st
 from analytics import selection as sel_
 from analytics import views
 from analytics.i18n import t
+from analytics.views import registry
 from app_pages import maps_ui
 from app_pages.common import (
     page_start,
@@ -27,27 +28,20 @@ def show(fn, *args) -> None:
 
 
 # Full width, one under the other: titles and source lines stay readable.
-show(views.lorenz, indicator)
-show(views.index_table, indicator)
+show(registry.LORENZ, indicator)
+show(registry.INDEX_TABLE, indicator)
 
-st.subheader("Разложение индекса Тейла" if language == "ru" else "Theil decomposition")
-groupings = {
-    "role": "ядро / пояс / периферия"
-    if language == "ru"
-    else "core / ring / periphery",
-    "agglomeration": "по агломерациям" if language == "ru" else "by agglomeration",
-    "model": "по моделям управления" if language == "ru" else "by management model",
-}
+st.subheader(t("inequality.decomposition", language))
 by = st.radio(
-    "Группы" if language == "ru" else "Groups",
-    list(groupings),
-    format_func=groupings.get,
+    t("label.groups", language),
+    list(views.GROUPINGS),
+    format_func=lambda g: t(f"grouping.{g}", language),
     horizontal=True,
     key="decomposition_by",
 )
-show(views.decomposition, indicator, by)
+show(registry.DECOMPOSITION, indicator, by)
 
-st.subheader("Агломерации рядом" if language == "ru" else "Agglomerations side by side")
+st.subheader(t("inequality.side_by_side", language))
 index = st.radio(
     t("label.index", language),
     ["theil", "gini", "cv"],
@@ -55,6 +49,6 @@ index = st.radio(
     horizontal=True,
     key="compare_index",
 )
-show(views.compare_agglomerations, indicator, index)
+show(registry.COMPARE_AGGLOMERATIONS, indicator, index)
 
 maps_ui.region_map(store, selection)

@@ -9,16 +9,20 @@ never as raw Markdown.
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from analytics import geo, maps
 from analytics.i18n import t
 from analytics.selection import Selection
 from analytics.store import Store
+from analytics.views import registry
 from app_pages.common import (
     indicator_picker,
     lang,
     load_store,
+    part_of,
     show_chart,
     store_path,
 )
@@ -45,7 +49,7 @@ def boundary_matches(store: Store) -> list[geo.BoundaryMatch]:
     return found
 
 
-def typology_map(store: Store, selection: Selection, result) -> None:
+def typology_map(store: Store, selection: Selection, result, args: tuple) -> None:
     """The typology's map: a choropleth when a boundary file covers the
     territories, else the points at the centres with a note on how to add
     boundaries."""
@@ -54,7 +58,8 @@ def typology_map(store: Store, selection: Selection, result) -> None:
     chart = None
     if found:
         scatter = result.scatter
-        chart = _typology_chart(
+        rebuild = functools.partial(
+            _typology_chart,
             str(store_path()),
             store.version,
             geo.signature(store_path()),
@@ -63,17 +68,16 @@ def typology_map(store: Store, selection: Selection, result) -> None:
             scatter.year,
             scatter.source,
         )
+        chart = rebuild()
     if chart is not None:
-        show_chart(chart)
+        show_chart(chart, rebuild=rebuild)
     elif result.map is not None:
-        show_chart(result.map)
+        show_chart(
+            result.map, rebuild=part_of(registry.TYPOLOGY, selection, args, "map")
+        )
         st.caption(t("geo.points_note", language))
     else:
-        st.info(
-            "Нет координат для карты."
-            if language == "ru"
-            else "No coordinates for the map."
-        )
+        st.info(t("map.no_coordinates", language))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -104,18 +108,20 @@ def region_map(store: Store, selection: Selection) -> None:
         key="region_map_indicator",
         label=t("map.region_pick", language),
     )
+    rebuild = functools.partial(
+        _region_chart,
+        str(store_path()),
+        store.version,
+        geo.signature(store_path()),
+        selection,
+        indicator,
+    )
     try:
-        chart = _region_chart(
-            str(store_path()),
-            store.version,
-            geo.signature(store_path()),
-            selection,
-            indicator,
-        )
+        chart = rebuild()
     except views.NoData as reason:
         st.info(str(reason))
         return
-    show_chart(chart)
+    show_chart(chart, rebuild=rebuild)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

@@ -8,10 +8,12 @@ import streamlit as st
 
 from analytics import views
 from analytics.i18n import fmt_number, t
+from analytics.views import registry
 from app_pages.common import (
     demo_banner,
     lang,
     load_store,
+    part_of,
     require_selection,
     show_chart,
     view,
@@ -25,12 +27,10 @@ st.title(
 )
 demo_banner(store)
 
-summary = view("overview.summary", selection)
+summary = view(registry.SUMMARY, selection)
 st.caption(summary.subtitle)
 
-st.subheader(
-    "Главные показатели неравенства" if language == "ru" else "Headline inequality"
-)
+st.subheader(t("overview.headline", language))
 if summary.headlines.empty:
     st.info(t("empty.too_few", language, need=views.MIN_TERRITORIES, have=0))
 else:
@@ -47,19 +47,18 @@ else:
         )
 
 if not summary.sentences.empty:
-    st.subheader("Крупнейшие разрывы" if language == "ru" else "Biggest gaps")
+    st.subheader(t("overview.gaps", language))
     for sentence in summary.sentences["sentence"]:
         st.markdown(f"- {sentence}")
 
 if summary.composites is not None:
-    st.subheader(
-        "Сводные индексы тем" if language == "ru" else "Theme composite indices"
+    st.subheader(t("overview.composites", language))
+    show_chart(
+        summary.composites,
+        rebuild=part_of(registry.SUMMARY, selection, (), "composites"),
     )
-    show_chart(summary.composites)
     if summary.composites.notes:
         st.caption(summary.composites.notes)
 
-st.subheader(
-    "Территории агломерации" if language == "ru" else "Territories of the agglomeration"
-)
+st.subheader(t("overview.members", language))
 st.dataframe(summary.members, hide_index=True, width="stretch")

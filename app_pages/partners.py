@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import partners, tool_views
+from analytics import partners
 from analytics import selection as sel_
 from analytics.i18n import name as name_of
 from analytics.i18n import t
 from analytics.i18n import unit as unit_of
-from analytics.views import NoData
-from app_pages.common import page_start, show_chart
+from analytics.views import NoData, registry, tools
+from app_pages.common import page_start, part_of, show_chart, view
 
 store, language, selection = page_start("partners")
 st.caption(t("partners.intro", language))
 
-members = tool_views.member_ids(store, selection)
-candidates = tool_views.per_resident_indicators(store, members, selection.year)
+members = tools.member_ids(store, selection)
+candidates = tools.per_resident_indicators(store, members, selection.year)
 if not candidates:
     st.info(t("scenario.no_indicator", language))
     st.stop()
@@ -39,7 +39,7 @@ chosen = st.multiselect(
 left, right = st.columns(2)
 neighbourhood = left.radio(
     t("partners.neighbourhood", language),
-    list(tool_views.NEIGHBOURHOODS),
+    list(tools.NEIGHBOURHOODS),
     format_func=lambda n: t(
         "partners.by_border" if n == "border" else "partners.by_distance", language
     ),
@@ -82,22 +82,16 @@ if upload is not None:
         )
         st.success(t("partners.loaded", language, n=len(agreements)))
 
+args = (tuple(chosen), neighbourhood, float(km), agreements)
 try:
-    chart = tool_views.partners_view(
-        store,
-        selection,
-        tuple(chosen),
-        neighbourhood=neighbourhood,
-        km=float(km),
-        agreements=agreements,
-    )
+    chart = view(registry.PARTNERS, selection, *args)
 except NoData as reason:
     st.info(str(reason))
     st.stop()
-if neighbourhood == "border" and not tool_views.has_member_boundaries(store, selection):
+if neighbourhood == "border" and not tools.has_member_boundaries(store, selection):
     st.info(t("partners.no_boundaries", language))
-show_chart(chart)
+show_chart(chart, rebuild=part_of(registry.PARTNERS, selection, args))
 st.caption(t("partners.score_help", language))
 st.dataframe(
-    tool_views.display_table(chart.data, language), hide_index=True, width="stretch"
+    tools.display_table(chart.data, language), hide_index=True, width="stretch"
 )

@@ -8,10 +8,12 @@ from analytics import selection as sel_
 from analytics import views
 from analytics.i18n import name as name_of
 from analytics.i18n import t
+from analytics.views import registry
 from app_pages.common import (
     page_start,
     pick_indicator,
     show_view,
+    view,
 )
 
 store, language, selection = page_start("profile")
@@ -32,7 +34,7 @@ territory = st.selectbox(
 st.query_params["territory"] = territory
 
 try:
-    card = views.profile_table(store, selection, territory)
+    card = view(registry.PROFILE_TABLE, selection, territory)
 except views.NoData as reason:
     st.info(str(reason))
     st.stop()
@@ -41,4 +43,4 @@ st.dataframe(card, hide_index=True, width="stretch")
 st.caption(card.attrs["footer"])
 
 indicator = pick_indicator(store, members["territory_id"].tolist())
-show_view(views.profile_trend, selection, territory, indicator)
+show_view(registry.PROFILE_TREND, selection, territory, indicator)

@@ -8,6 +8,7 @@ import streamlit as st
 from analytics import selection as sel_
 from analytics import views
 from analytics.i18n import t
+from analytics.views import registry
 from app_pages.common import (
     indicator_picker,
     page_start,
@@ -34,25 +35,22 @@ def render(theme: str) -> None:
         label=t("label.indicator", language),
     )
     tabs = st.tabs(
-        ["Рейтинг и разрыв", "Ядро и периферия", "Тепловая карта"]
-        if language == "ru"
-        else ["Ranking and gap", "Core and periphery", "Heatmap"]
+        [t(f"tab.{tab}", language) for tab in ("ranking", "core", "heatmap")]
     )
     with tabs[0]:
-        _show(views.ranking, store, selection, indicator)
-        words = views.BENCHMARK_WORDS
+        _show(registry.RANKING, store, selection, indicator)
         benchmark = st.radio(
-            "Ориентир" if language == "ru" else "Benchmark",
-            list(words),
-            format_func=lambda b: words[b][language != "ru"],
+            t("label.benchmark", language),
+            list(views.BENCHMARK_KEYS),
+            format_func=lambda b: t(f"benchmark.{b}", language),
             horizontal=True,
             key=f"benchmark_{theme}",
         )
-        _show(views.gap_to_benchmark, store, selection, indicator, benchmark)
+        _show(registry.GAP_TO_BENCHMARK, store, selection, indicator, benchmark)
     with tabs[1]:
-        _show(views.core_periphery, store, selection, indicator)
+        _show(registry.CORE_PERIPHERY, store, selection, indicator)
     with tabs[2]:
-        _show(views.heatmap, store, selection, theme)
+        _show(registry.HEATMAP, store, selection, theme)
 
 
 def _show(fn, store, selection, *args) -> None:

@@ -7,74 +7,63 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import views
-from analytics.i18n import fmt_number
+from analytics.i18n import fmt_number, t
+from analytics.views import registry
 from app_pages import maps_ui
 from app_pages.common import (
     page_start,
+    part_of,
     show_chart,
     view,
 )
 
 store, language, selection = page_start("typology")
-ru = language == "ru"
 
 left, right = st.columns(2)
-methods = {
-    "kmeans": "k-средних" if ru else "k-means",
-    "ward": "Уорд" if ru else "Ward",
-    "gmm": "гауссова смесь" if ru else "Gaussian mixture",
-}
 method = left.radio(
-    "Метод" if ru else "Method",
-    list(methods),
-    format_func=methods.get,
+    t("label.method", language),
+    ["kmeans", "ward", "gmm"],
+    format_func=lambda m: t(f"method.{m}", language),
     horizontal=True,
     key="typology_method",
 )
 k_options = ["auto", 2, 3, 4, 5, 6, 7, 8]
 k = right.select_slider(
-    "Число типов" if ru else "Number of types",
+    t("label.n_types", language),
     options=k_options,
     value="auto",
-    format_func=lambda v: (
-        ("авто (по силуэту, 2–8)" if ru else "auto (silhouette, 2–8)")
-        if v == "auto"
-        else str(v)
-    ),
+    format_func=lambda v: t("typology.auto", language) if v == "auto" else str(v),
     key="typology_k",
 )
 
 
 try:
-    with st.spinner("Строю типологию…" if ru else "Building the typology…"):
-        result = view("typology_view", selection, method, k)
+    with st.spinner(t("typology.building", language)):
+        result = view(registry.TYPOLOGY, selection, method, k)
 except views.NoData as reason:
     st.info(str(reason))
     st.stop()
 
 model = result.model
 c1, c2, c3 = st.columns(3)
-c1.metric("Типов" if ru else "Types", model.n_clusters_)
+c1.metric(t("typology.types", language), model.n_clusters_)
 c2.metric(
-    "Устойчивость (ARI)" if ru else "Stability (ARI)",
+    t("typology.stability", language),
     fmt_number(model.stability_, language, digits=2),
-    help=(
-        "Средний скорректированный индекс Рэнда между типологией и её повторами на бутстрэп-выборках территорий: 1 — типы воспроизводятся полностью, около 0 — случайно."
-        if ru
-        else "Mean adjusted Rand index between the typology and its refits on bootstrap samples of territories: 1 = fully reproduced, near 0 = chance."
-    ),
+    help=t("typology.stability_help", language),
 )
 c3.metric(
-    "Доля дисперсии на плоскости" if ru else "Variance on the plane",
+    t("typology.variance", language),
     f"{sum(model.explained_variance_ratio_[:2]):.0%}",
 )
 
-show_chart(result.scatter)
-show_chart(result.profiles)
-maps_ui.typology_map(store, selection, result)
-st.subheader(
-    "Типы территорий выбранной агломерации"
-    if ru
-    else "Types of the selected agglomeration's territories"
+args = (method, k)
+show_chart(
+    result.scatter, rebuild=part_of(registry.TYPOLOGY, selection, args, "scatter")
 )
+show_chart(
+    result.profiles, rebuild=part_of(registry.TYPOLOGY, selection, args, "profiles")
+)
+maps_ui.typology_map(store, selection, result, args)
+st.subheader(t("typology.members", language))
 st.dataframe(result.members, hide_index=True, width="stretch")

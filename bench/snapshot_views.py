@@ -135,7 +135,9 @@ def calls(store):
                         f"{t}/core_periphery",
                         lambda s=s, i=ind: views.core_periphery(store, s, i),
                     )
-                    for bench in views.BENCHMARK_WORDS:
+                    for bench in getattr(views, "BENCHMARK_KEYS", None) or list(
+                        views.BENCHMARK_WORDS
+                    ):
                         yield (
                             f"{t}/gap/{bench}",
                             lambda s=s, i=ind, b=bench: views.gap_to_benchmark(

@@ -6,6 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from analytics import i18n
+
+# a string without a translation fails the test that shows it (the app falls
+# back to Russian)
+i18n.STRICT = True
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 

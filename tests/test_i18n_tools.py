@@ -15,7 +15,7 @@ FILES = [
     "analytics/scenario.py",
     "analytics/partners.py",
     "analytics/spatial.py",
-    "analytics/tool_views.py",
+    "analytics/views/tools.py",
     "analytics/tool_charts.py",
     "app_pages/scenario.py",
     "app_pages/partners.py",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from analytics import export, report, selection, views
 from analytics.selection import Selection
 from analytics.store import open_store
+from analytics.views import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 AGG = "krasnoyarsk"
@@ -48,10 +50,16 @@ def test_views_without_data_are_left_out_with_their_reason(store, monkeypatch):
     def no_data(*args, **kwargs):
         raise views.NoData("Для расчёта нужно хотя бы 3 территории")
 
-    for name in ("index_table", "decomposition", "compare_agglomerations"):
-        monkeypatch.setattr(views, name, no_data)
-    for name in ("typology_view", "album_deviants", "models_comparison"):
-        monkeypatch.setattr(views, name, no_data, raising=False)
+    for name in (
+        "INDEX_TABLE",
+        "DECOMPOSITION",
+        "COMPARE_AGGLOMERATIONS",
+        "TYPOLOGY",
+        "ALBUM_DEVIANTS",
+        "MODELS_COMPARISON",
+    ):
+        view = getattr(registry, name)
+        monkeypatch.setattr(registry, name, dataclasses.replace(view, build=no_data))
     found = report.ready_set_with_reasons(store, Selection(AGG, 2020, True, "ru"))
     assert [section for section, _ in found.skipped] == [
         "inequality",

@@ -1,4 +1,4 @@
-"""analytics.tool_views on the demo store: the charts carry the numbers the
+"""analytics.views.tools on the demo store: the charts carry the numbers the
 library gives for the same data, taken by an independent path."""
 
 from __future__ import annotations
@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytics import indices, scenario, spatial, tool_views
+from analytics import indices, scenario, spatial
 from analytics import selection as sel_
 from analytics.selection import Selection
 from analytics.store import open_store
 from analytics.views import NoData
+from analytics.views import tools as tool_views
 
 AGG, YEAR, INDICATOR = "novosibirsk", 2020, "budget_revenue_per_capita"
 

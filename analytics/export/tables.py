@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from analytics.chart_model import Chart
+from analytics.i18n import DEFAULT_LANG, LANGS, t
 
 _CSV_DIALECT = {"ru": (";", ","), "en": (",", ".")}
 
@@ -50,38 +51,28 @@ def chart_to_csv(chart: Chart, *, lang: str = "ru") -> bytes:
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 
 
-_XLSX_TEXT = {
-    "ru": {
-        "cover": "Содержание",
-        "title": "Заголовок",
-        "source": "Источник",
-        "exported": "Дата выгрузки",
-        "sheet": "Лист",
-        "chart": "График",
-        "unit": "Единица",
-        "year": "Год / период",
-        "weighting": "Взвешивание",
-        "caption": "Вывод",
-        True: "взвешено по населению",
-        False: "без взвешивания",
-        None: "—",
-    },
-    "en": {
-        "cover": "Contents",
-        "title": "Title",
-        "source": "Source",
-        "exported": "Exported",
-        "sheet": "Sheet",
-        "chart": "Chart",
-        "unit": "Unit",
-        "year": "Year / period",
-        "weighting": "Weighting",
-        "caption": "Finding",
-        True: "population-weighted",
-        False: "unweighted",
-        None: "—",
-    },
-}
+def _xlsx_text(lang: str) -> dict:
+    """The words of the workbook's cover and sheet heads in ``lang``."""
+    lang = lang if lang in LANGS else DEFAULT_LANG
+    words = {
+        key: t(f"xlsx.{key}", lang)
+        for key in (
+            "cover",
+            "title",
+            "source",
+            "exported",
+            "sheet",
+            "chart",
+            "unit",
+            "year",
+            "weighting",
+            "caption",
+        )
+    }
+    words[True] = t("weighted.true", lang)
+    words[False] = t("weighted.false", lang)
+    words[None] = t("xlsx.no_weighting", lang)
+    return words
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:
@@ -154,7 +145,7 @@ def charts_to_xlsx(
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.hyperlink import Hyperlink
 
-    words = _XLSX_TEXT.get(lang, _XLSX_TEXT["ru"])
+    words = _xlsx_text(lang)
     exported_at = exported_at or datetime.now().replace(microsecond=0)
     bold = Font(bold=True)
 

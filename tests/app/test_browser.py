@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from analytics.views import registry
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(__file__).with_name("screenshots")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -29,19 +31,7 @@ FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-PAGES = [
-    "overview",
-    "finance",
-    "staffing",
-    "competencies",
-    "inequality",
-    "dynamics",
-    "typology",
-    "album",
-    "profile",
-    "data_quality",
-    "export_page",
-]
+PAGES = [Path(page.script).stem for page in registry.PAGES]
 # Only the pages this checkout has (the dashboard lists a page once its file exists).
 PAGES = [name for name in PAGES if (ROOT / "app_pages" / f"{name}.py").exists()]
 
@@ -121,9 +111,11 @@ def test_every_page_renders_in_the_browser(app_url):
         outside: list[str] = []
         page.on(
             "request",
-            lambda req: None
-            if req.url.startswith((app_url, "data:", "blob:"))
-            else outside.append(req.url),
+            lambda req: (
+                None
+                if req.url.startswith((app_url, "data:", "blob:"))
+                else outside.append(req.url)
+            ),
         )
         for lang in ("ru", "en"):
             for name in PAGES:

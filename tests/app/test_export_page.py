@@ -98,7 +98,7 @@ def test_session_charts_and_no_browser(app, demo_store, monkeypatch):
     )
     off = export.ExportStatus(False, "Нет Chromium", "No Chromium on the server")
     monkeypatch.setattr(export, "export_status", lambda: off)
-    at = app("en", session={"_charts": {chart.key: chart}})
+    at = app("en", session={"_charts": {chart.key: lambda: chart}})
     assert not at.exception, [e.value for e in at.exception]
     assert at.radio(key="export_mode").value == "session"
     assert [c.label for c in at.checkbox] == [chart.title]

@@ -4,22 +4,15 @@ change what is drawn (asserted on the plotly specs, not only "no exception")."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGES = [
-    "overview",
-    "finance",
-    "staffing",
-    "competencies",
-    "inequality",
-    "dynamics",
-    "typology",
-    "album",
-    "profile",
-    "data_quality",
-]
+from analytics.views import registry
+
+# every analysis page of the registry (the export page has its own tests)
+PAGES = [Path(p.script).stem for p in registry.PAGES if p.key != "export"]
 TITLES = {
     "ru": {
         "finance": "Финансы",

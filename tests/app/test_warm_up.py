@@ -35,4 +35,3 @@ def test_after_the_warm_up_a_change_of_year_on_the_typology_page_refits_nothing(
         assert any(str(year) in spec for spec in titles)
         drawn.add(year)
     assert len(drawn) == 3
-

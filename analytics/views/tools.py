@@ -43,9 +43,9 @@ from analytics.store import (
     VALUE,
     Store,
 )
-from analytics.views import NoData
+from analytics.views._common import NoData
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_BOUNDARIES = (
     ROOT / "datasets" / "reference" / "boundaries" / "municipalities.geojson"
 )
@@ -539,7 +539,6 @@ def territory_view(
     selection: Selection,
     indicator_id: str,
     territory_id: str,
-    *,
     amount: float | None = None,
     close_gap: float | None = None,
     benchmark: str = "median",
@@ -662,7 +661,6 @@ def spatial_result(
     store: Store,
     selection: Selection,
     indicator_id: str,
-    *,
     scope: str = "agglomeration",
     weights: str = "queen",
     k: int = 6,
@@ -797,12 +795,17 @@ def _moran_line(result: SpatialResult, lang: str) -> str:
 
 
 def lisa_view(
-    store: Store, selection: Selection, indicator_id: str, **options
+    store: Store,
+    selection: Selection,
+    indicator_id: str,
+    scope: str = "agglomeration",
+    weights: str = "queen",
+    k: int = 6,
 ) -> Chart:
     """The LISA cluster map (significant at p < 0.05) with the sentence on
     whether lagging territories cluster."""
     lang = selection.lang
-    result = spatial_result(store, selection, indicator_id, **options)
+    result = spatial_result(store, selection, indicator_id, scope, weights, k)
     meta = _meta(store, indicator_id, lang)
     frame = _spatial_frame(result, lang)
     layer = municipal_layer()
@@ -833,12 +836,17 @@ def lisa_view(
 
 
 def moran_view(
-    store: Store, selection: Selection, indicator_id: str, **options
+    store: Store,
+    selection: Selection,
+    indicator_id: str,
+    scope: str = "agglomeration",
+    weights: str = "queen",
+    k: int = 6,
 ) -> Chart:
     """The Moran scatter plot: each territory's value against its
     neighbours' average (standardised), the slope is Moran's I."""
     lang = selection.lang
-    result = spatial_result(store, selection, indicator_id, **options)
+    result = spatial_result(store, selection, indicator_id, scope, weights, k)
     meta = _meta(store, indicator_id, lang)
     frame = _spatial_frame(result, lang)
     title = t("spatial.scatter_title", lang, indicator=meta["name"], year=result.year)
@@ -886,8 +894,7 @@ class PartnersResult:
 def partners_result(
     store: Store,
     selection: Selection,
-    indicator_ids: tuple[str, ...],
-    *,
+    indicator_ids: tuple[str, ...] | None = None,
     neighbourhood: str = "border",
     km: float = 50.0,
 ) -> PartnersResult:
@@ -900,6 +907,8 @@ def partners_result(
         raise ValueError(f"partners_result: neighbourhood in {NEIGHBOURHOODS}")
     ids = _member_ids(store, selection)
     year = _year(store, selection, ids)
+    if indicator_ids is None:  # the page's default: the first four
+        indicator_ids = per_resident_indicators(store, ids, year)[:4]
     indicator_ids = tuple(indicator_ids)
     if not indicator_ids:
         raise NoData(t("partners.none", lang))
@@ -982,8 +991,7 @@ def partners_result(
 def partners_view(
     store: Store,
     selection: Selection,
-    indicator_ids: tuple[str, ...],
-    *,
+    indicator_ids: tuple[str, ...] | None = None,
     neighbourhood: str = "border",
     km: float = 50.0,
     agreements: tuple[tuple[str, str, str, int], ...] = (),
@@ -994,9 +1002,7 @@ def partners_view(
     as dashed lines with the reason in words; the table lists every pair
     with something to share."""
     lang = selection.lang
-    result = partners_result(
-        store, selection, indicator_ids, neighbourhood=neighbourhood, km=km
-    )
+    result = partners_result(store, selection, indicator_ids, neighbourhood, km)
     names = {
         tid: name_of({NAME_RU: ru, NAME_EN: en}, lang)
         for tid, ru, en in zip(
