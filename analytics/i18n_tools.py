@@ -215,9 +215,10 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "en": "Cooperation network: existing agreements and suggestions, {year}",
     },
     "partners.caption": {
-        "ru": "Пар соседей с дополняющими разрывами: {n}; лучшая — «{a}» и «{b}».",
-        "en": "{n} pairs of neighbours with complementary gaps; the best is {a} and "
-        "{b}.",
+        "ru": "{n} {n|пара|пары|пар} соседей с дополняющими разрывами; лучшая — "
+        "«{a}» и «{b}».",
+        "en": "{n} {n|pair|pairs} of neighbours with complementary gaps; the best "
+        "is {a} and {b}.",
     },
     "partners.legend.agreement": {
         "ru": "действующее соглашение",
@@ -362,9 +363,10 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
     "spatial.cluster.": {"ru": "нет соседей", "en": "no neighbours"},
     "spatial.moran_line": {
         "ru": "I Морана = {I} (ожидание при случайном размещении {expected}), p = "
-        "{p} (перестановок: {perms}); территорий: {n}.",
+        "{p} по {perms} {perms|перестановке|перестановкам|перестановкам}; {n} "
+        "{n|территория|территории|территорий}.",
         "en": "Moran's I = {I} (expected under randomness {expected}), p = {p} from "
-        "{perms} permutations; {n} territories.",
+        "{perms} {perms|permutation|permutations}; {n} {n|territory|territories}.",
     },
     "spatial.sentence.cluster": {
         "ru": "Отстающие территории группируются: значения соседей похожи (I = {I}, "
