@@ -14,9 +14,14 @@ PORT ?= 8501
 setup: $(STAMP)
 
 $(STAMP): requirements.txt Makefile
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	@test -x $(PY) || { echo "Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@# pip says what it collects, downloads and installs, one line each: on a
+	@# fresh machine this takes 2-3 minutes and the user sees it moving.
+	@echo "Installing $$(grep -c '^[A-Za-z]' requirements.txt) pinned packages from requirements.txt into $(VENV) (first time: 2-3 min)"
+	@set -o pipefail; $(PY) -m pip install --disable-pip-version-check \
+	  --progress-bar off -r requirements.txt 2>&1 \
+	  | { grep -v '^Requirement already satisfied' || true; }
+	@echo "Python packages ready."
 	@# Debian's chromium renders charts to images (kaleido) and runs browser tests.
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
@@ -27,6 +32,13 @@ $(STAMP): requirements.txt Makefile
 	  else \
 	    echo "NOTE: install chromium (apt-get install chromium) to enable image export"; \
 	  fi; \
+	fi
+	@# The deck measures its text with Liberation Sans (Arial's metrics).
+	@if [ ! -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] \
+	  && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian fonts-liberation (slide text measurement)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-liberation >/dev/null \
+	    || echo "WARNING: fonts-liberation could not be installed; DejaVu is used"; \
 	fi
 	@touch $(STAMP)
 
@@ -41,6 +53,8 @@ store: setup
 	@test -f $(STORE)/CURRENT || $(MAKE) --no-print-directory etl
 
 run: store
+	@# serve.py prints the address to open (http://localhost:$(PORT));
+	@# another port: make run PORT=8600
 	$(PY) serve.py --server.port $(PORT) --server.headless true \
 	  --browser.gatherUsageStats false
 

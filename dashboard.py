@@ -14,11 +14,15 @@ from app_pages.common import (
     FIRST_PAGE_DRAWN,
     agglomeration_choices,
     default_agglomeration,
+    download_page_charts,
     init_state_from_query,
     lang,
     load_store,
+    page_style,
+    start_page_charts,
     sync_query_params,
     year_choices,
+    year_label,
 )
 
 # A local favicon: without one Streamlit turns the page's material icon into
@@ -65,7 +69,12 @@ def sidebar(store) -> None:
         return
     if st.session_state.get("year") not in years:
         st.session_state["year"] = default or years[-1]
-    st.sidebar.selectbox(t("sidebar.year", language), years[::-1], key="year")
+    st.sidebar.selectbox(
+        t("sidebar.year", language),
+        years[::-1],
+        key="year",
+        format_func=year_label(st.session_state["agg"]),
+    )
     st.session_state.setdefault("weighted", True)
     st.sidebar.toggle(
         t("sidebar.weighted", language),
@@ -83,6 +92,7 @@ def main() -> None:
         st.stop()
     sidebar(store)
     language = lang()
+    page_style()
     pages = [
         st.Page(
             path,
@@ -100,8 +110,10 @@ def main() -> None:
     st.sidebar.caption(t("sidebar.store", language, version=store.version))
     page = st.navigation(pages)
     sync_query_params()
+    start_page_charts()
     try:
         page.run()
+        download_page_charts()
     finally:
         FIRST_PAGE_DRAWN.set()
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.formatting import plain_text
 from analytics.i18n import DEFAULT_LANG, LANGS, t
 
 
@@ -71,6 +72,14 @@ class Chart:
     weighted: bool | None = None
     notes: str = ""
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Titles and findings are written once and shown everywhere: on
+        # screen, in XLSX, CSV, PPTX and PDF. Markup meant for plotly (a
+        # ``<br>`` from wrapping a long name) must reach none of them.
+        self.title = plain_text(self.title)
+        self.caption = plain_text(self.caption)
+        self.notes = plain_text(self.notes, breaks="\n")
 
     def footer(self, lang: str = "ru") -> str:
         """Unit, year, source and weighting in one line, in ``lang``."""

@@ -31,7 +31,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from analytics.i18n import fmt_number, t
+from analytics.formatting import d3_format, fmt_number, localize_figure, plain_text
+from analytics.i18n import t
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 OKABE_ITO = [
@@ -50,6 +51,8 @@ ROLE_COLOURS = {
     "periphery": "#009E73",
     "": "#999999",
 }
+#: Cells and areas without data: mid grey, never the white of z ≈ 0.
+NO_DATA = "#BDBDBD"
 BEHIND = "#B2182B"
 AHEAD = "#2166AC"
 DIVERGING = [
@@ -152,7 +155,13 @@ def _vline(
 
 
 def _layout(
-    fig: go.Figure, title: str, footer: str, *, height: int = 520, bottom: int = 0
+    fig: go.Figure,
+    title: str,
+    footer: str,
+    *,
+    height: int = 520,
+    bottom: int = 0,
+    lang: str = "ru",
 ) -> go.Figure:
     # Legend above the plot, footer in the bottom margin at a fixed pixel
     # offset below the plot area, so neither depends on the figure's height
@@ -189,6 +198,7 @@ def _layout(
     )
     if footer:
         fig.add_annotation(
+            name="footer",  # export drops it on a slide, which has its own
             text=wrap(footer, 80),
             xref="paper",
             yref="paper",
@@ -201,16 +211,24 @@ def _layout(
             showarrow=False,
             font={"size": 11, "color": "#555"},
         )
+    localize_figure(fig, lang)
     return fig
 
 
 def finish_layout(
-    fig: go.Figure, title: str, footer: str, *, height: int = 520, bottom: int = 0
+    fig: go.Figure,
+    title: str,
+    footer: str,
+    *,
+    height: int = 520,
+    bottom: int = 0,
+    lang: str = "ru",
 ) -> go.Figure:
     """The project's layout on any figure (template, fonts, title at the top
-    left, legend above the plot, ``footer`` in the bottom margin): what every
-    chart builder ends with, public for figures built elsewhere (the maps)."""
-    return _layout(fig, title, footer, height=height, bottom=bottom)
+    left, legend above the plot, ``footer`` in the bottom margin, numbers in
+    ``lang``): what every chart builder ends with, public for figures built
+    elsewhere (the maps)."""
+    return _layout(fig, title, footer, height=height, bottom=bottom, lang=lang)
 
 
 def _role_label(role: str, lang: str) -> str:
@@ -245,6 +263,7 @@ def ranking_bars(
     agglomeration median as a dashed line. ``df`` must already be sorted."""
     fig = go.Figure()
     order = df[name].tolist()
+    fmt = d3_format(df[value].to_numpy())
     for role_id in [r for r in ("core", "ring", "periphery", "") if r in set(df[role])]:
         part = df[df[role] == role_id]
         fig.add_bar(
@@ -254,7 +273,7 @@ def ranking_bars(
             name=_role_label(role_id, lang),
             marker_color=ROLE_COLOURS.get(role_id, "#999"),
             customdata=territory_ids(part),
-            hovertemplate="%{y}: %{x:,.4~g} " + unit + "<extra></extra>",
+            hovertemplate="%{y}: %{x:" + fmt + "} " + unit + "<extra></extra>",
         )
     if median is not None and not math.isnan(median):
         _vline(
@@ -266,7 +285,7 @@ def ranking_bars(
     _axis(fig, "y", categoryorder="array", categoryarray=order[::-1], title=None)
     _axis(fig, "x", title=unit)
     height = max(380, 26 * len(df) + 180)
-    return _layout(fig, title, footer, height=height)
+    return _layout(fig, title, footer, height=height, lang=lang)
 
 
 def gap_bars(
@@ -290,7 +309,11 @@ def gap_bars(
             orientation="h",
             marker_color=colours,
             customdata=territory_ids(data),
-            hovertemplate="%{y}: %{x:,.4~g} " + unit + "<extra></extra>",
+            hovertemplate="%{y}: %{x:"
+            + d3_format(data[gap].to_numpy())
+            + "} "
+            + unit
+            + "<extra></extra>",
             showlegend=False,
         )
     )
@@ -299,7 +322,9 @@ def gap_bars(
         fig, "y", categoryorder="array", categoryarray=data[name].tolist(), title=None
     )
     _axis(fig, "x", title=t("axis.shortfall", lang, unit=unit))
-    return _layout(fig, title, footer, height=max(380, 26 * len(data) + 180))
+    return _layout(
+        fig, title, footer, height=max(380, 26 * len(data) + 180), lang=lang
+    )
 
 
 def role_lines(
@@ -323,13 +348,15 @@ def role_lines(
             mode="lines+markers",
             name=_role_label(role_id, lang),
             line={"color": ROLE_COLOURS[role_id], "width": 3},
-            hovertemplate="%{x}: %{y:,.4~g} "
+            hovertemplate="%{x}: %{y:"
+            + d3_format(df[y].to_numpy())
+            + "} "
             + unit
             + "<extra>%{fullData.name}</extra>",
         )
     _axis(fig, "y", title=unit, rangemode="tozero")
     _axis(fig, "x", title=t("label.year", lang), dtick=1)
-    return _layout(fig, title, footer)
+    return _layout(fig, title, footer, lang=lang)
 
 
 def heatmap(
@@ -341,27 +368,72 @@ def heatmap(
     lang: str = "ru",
 ) -> go.Figure:
     """Territories × indicators coloured by direction-aware z-score (red =
-    behind the agglomeration, blue = ahead); hover shows the value."""
-    limit = float(np.nanmax(np.abs(z.to_numpy(dtype=float)))) if z.size else 1.0
+    behind the agglomeration, blue = ahead); hover shows the value.
+
+    Column labels go under the plot, wrapped and slanted as crowding needs
+    (:func:`_category_ticks` measures the room they take), never over the
+    title. Missing cells are grey with a dash, and the legend says so: a white
+    cell would read as z ≈ 0.
+    """
+    values = z.to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    limit = float(np.abs(finite).max()) if finite.size else 1.0
     limit = max(limit, 1.0)
-    hover = text if text is not None else z.round(2).astype(str)
-    fig = go.Figure(
-        go.Heatmap(
-            z=z.to_numpy(dtype=float),
-            x=list(z.columns),
-            y=list(z.index),
-            zmin=-limit,
-            zmax=limit,
-            colorscale=DIVERGING,
-            customdata=hover.to_numpy(),
-            hovertemplate="%{y}<br>%{x}<br>%{customdata}<br>z = %{z:.2f}"
-            "<extra></extra>",
-            colorbar={"title": {"text": "z"}},
+    columns = [plain_text(c) for c in z.columns]
+    rows = [plain_text(r) for r in z.index]
+    if text is not None:
+        hover = text.astype(object).where(text.notna(), "—").astype(str)
+    else:
+        hover = z.map(lambda v: fmt_number(v, lang, digits=2))
+    missing = ~np.isfinite(values)
+    fig = go.Figure()
+    if missing.any():
+        fig.add_heatmap(
+            z=np.where(missing, 1.0, np.nan),
+            x=columns,
+            y=rows,
+            colorscale=[[0, NO_DATA], [1, NO_DATA]],
+            showscale=False,
+            text=np.where(missing, "—", ""),
+            texttemplate="%{text}",
+            textfont={"color": "#555", "size": 14},
+            hovertemplate="%{y}<br>%{x}<br>"
+            + t("geo.no_data", lang)
+            + "<extra></extra>",
+            xgap=1,
+            ygap=1,
         )
+        # a legend entry for the grey cells (heatmaps have none of their own)
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            marker={"symbol": "square", "size": 14, "color": NO_DATA},
+            name=t("geo.no_data", lang),
+            showlegend=True,
+        )
+    fig.add_heatmap(
+        z=values,
+        x=columns,
+        y=rows,
+        zmin=-limit,
+        zmax=limit,
+        colorscale=DIVERGING,
+        customdata=hover.to_numpy(),
+        hovertemplate="%{y}<br>%{x}<br>%{customdata}<br>z = %{z:.2f}"
+        "<extra></extra>",
+        colorbar={"title": {"text": "z"}},
+        xgap=1,
+        ygap=1,
     )
-    _axis(fig, "y", autorange="reversed")
-    _axis(fig, "x", tickangle=0, side="top")
-    return _layout(fig, title, footer, height=max(420, 24 * len(z) + 260))
+    _axis(fig, "y", autorange="reversed", title=None)
+    bottom = _category_ticks(fig, columns, width=40)
+    _axis(fig, "x", side="bottom", showgrid=False)
+    _axis(fig, "y", showgrid=False)
+    return _layout(
+        fig, title, footer, height=max(420, 26 * len(z) + 200), bottom=bottom,
+        lang=lang,
+    )
 
 
 def lorenz(
@@ -396,7 +468,7 @@ def lorenz(
     axis_y = "доля показателя" if lang == "ru" else "share of the indicator"
     _axis(fig, "x", title=axis_x, tickformat=".0%", range=[0, 1], constrain="domain")
     _axis(fig, "y", title=axis_y, tickformat=".0%", range=[0, 1], scaleanchor="x")
-    return _layout(fig, title, footer, height=560)
+    return _layout(fig, title, footer, height=560, lang=lang)
 
 
 def estimates_with_ci(
@@ -409,6 +481,7 @@ def estimates_with_ci(
     low: str = "low",
     high: str = "high",
     colour: str | None = None,
+    lang: str = "ru",
 ) -> go.Figure:
     """Point estimates with confidence intervals as horizontal error bars."""
     colours = (
@@ -429,12 +502,16 @@ def estimates_with_ci(
                 "arrayminus": (df[estimate] - df[low]).to_numpy(),
                 "thickness": 2,
             },
-            hovertemplate="%{y}: %{x:.4f}<extra></extra>",
+            hovertemplate="%{y}: %{x:"
+            + d3_format(df[estimate].to_numpy())
+            + "}<extra></extra>",
             showlegend=False,
         )
     )
     _axis(fig, "y", autorange="reversed", title=None)
-    return _layout(fig, title, footer, height=max(380, 40 * len(df) + 180))
+    return _layout(
+        fig, title, footer, height=max(380, 40 * len(df) + 180), lang=lang
+    )
 
 
 def stacked_shares(
@@ -445,6 +522,7 @@ def stacked_shares(
     x: str,
     parts: dict[str, str],
     y_title: str,
+    lang: str = "ru",
 ) -> go.Figure:
     """Stacked bars (e.g. between- and within-group Theil per year)."""
     fig = go.Figure()
@@ -459,7 +537,7 @@ def stacked_shares(
     fig.update_layout(barmode="stack")
     _axis(fig, "y", title=y_title)
     _axis(fig, "x", dtick=1, title=None)
-    return _layout(fig, title, footer)
+    return _layout(fig, title, footer, lang=lang)
 
 
 def trend_line(
@@ -472,6 +550,7 @@ def trend_line(
     y_title: str,
     fit: pd.DataFrame | None = None,
     fit_label: str = "",
+    lang: str = "ru",
 ) -> go.Figure:
     """A measure over the years with its fitted linear trend."""
     fig = go.Figure()
@@ -493,7 +572,7 @@ def trend_line(
         )
     _axis(fig, "x", dtick=1, title=None)
     _axis(fig, "y", title=y_title)
-    return _layout(fig, title, footer)
+    return _layout(fig, title, footer, lang=lang)
 
 
 def beta_scatter(
@@ -537,7 +616,7 @@ def beta_scatter(
     )
     _axis(fig, "x", title=x_title)
     _axis(fig, "y", title=y_title, tickformat=".1%")
-    return _layout(fig, title, footer)
+    return _layout(fig, title, footer, lang=lang)
 
 
 def slope_chart(
@@ -550,30 +629,77 @@ def slope_chart(
     lang: str = "ru",
 ) -> go.Figure:
     """Rank of each territory in two years joined by a line (1 = best);
-    upward moves blue, downward red."""
+    upward moves blue, downward red.
+
+    Names are the tick labels of two rank axes, the start year's order on the
+    left and the end year's on the right, so every name is written in full at
+    both ends (plotly makes room for tick labels; text beside a marker was
+    cut off at the plot's edge)."""
     fig = go.Figure()
     for _, row in df.iterrows():
         moved = row["rank_start"] - row["rank_end"]
         colour = AHEAD if moved > 0 else BEHIND if moved < 0 else "#999"
         fig.add_scatter(
-            x=[str(start), str(end)],
+            x=[0, 1],
             y=[row["rank_start"], row["rank_end"]],
-            mode="lines+markers+text",
+            mode="lines+markers",
             line={"color": colour, "width": 2},
-            text=[row["name"], ""],
-            textposition="middle left",
             hovertemplate=f"{row['name']}: %{{y}}<extra></extra>",
             showlegend=False,
         )
+    # an invisible trace on the right axis, so that plotly draws it
+    fig.add_scatter(
+        x=[1] * len(df),
+        y=df["rank_end"],
+        yaxis="y2",
+        mode="markers",
+        marker={"opacity": 0},
+        hoverinfo="skip",
+        showlegend=False,
+    )
+    n = len(df)
+    rank_range = [n + 0.5, 0.5]
+
+    def ticks(column: str) -> dict:
+        part = df.sort_values(column)
+        return {
+            "tickmode": "array",
+            "tickvals": part[column].tolist(),
+            "ticktext": [
+                f"{name} · {rank:g}"
+                for name, rank in zip(part["name"], part[column], strict=True)
+            ],
+            "range": rank_range,
+            "automargin": True,
+            "showgrid": False,
+        }
+
+    _axis(fig, "y", title=None, **ticks("rank_start"))
+    fig.layout["yaxis2"] = {
+        "overlaying": "y",
+        "side": "right",
+        **ticks("rank_end"),
+    }
+    fig.layout["yaxis2"]["ticktext"] = [
+        f"{rank:g} · {name}"
+        for name, rank in zip(
+            df.sort_values("rank_end")["name"],
+            df.sort_values("rank_end")["rank_end"],
+            strict=True,
+        )
+    ]
     _axis(
         fig,
-        "y",
-        autorange="reversed",
-        title="место (1 — лучшее)" if lang == "ru" else "rank (1 = best)",
-        dtick=1,
+        "x",
+        title=None,
+        tickmode="array",
+        tickvals=[0, 1],
+        ticktext=[str(start), str(end)],
+        range=[-0.05, 1.05],
+        side="top",
+        showgrid=False,
     )
-    _axis(fig, "x", title=None)
-    return _layout(fig, title, footer, height=max(420, 22 * len(df) + 200))
+    return _layout(fig, title, footer, height=max(420, 24 * n + 200), lang=lang)
 
 
 def grouped_bars(
@@ -586,6 +712,7 @@ def grouped_bars(
     colour: str,
     y_title: str,
     colours: dict[str, str] | None = None,
+    lang: str = "ru",
 ) -> go.Figure:
     """Bars of ``y`` per ``x``, one series per ``colour`` value."""
     fig = go.Figure()
@@ -596,13 +723,17 @@ def grouped_bars(
             y=part[y],
             name=str(key),
             marker_color=(colours or {}).get(key, OKABE_ITO[i % len(OKABE_ITO)]),
-            hovertemplate="%{x}: %{y:,.4~g}<extra>" + str(key) + "</extra>",
+            hovertemplate="%{x}: %{y:"
+            + d3_format(df[y].to_numpy())
+            + "}<extra>"
+            + str(key)
+            + "</extra>",
         )
     fig.update_layout(barmode="group")
     _axis(fig, "y", title=y_title)
     labels = [str(v) for v in pd.unique(df[x])]
     bottom = _category_ticks(fig, labels)
-    return _layout(fig, title, footer, bottom=bottom)
+    return _layout(fig, title, footer, bottom=bottom, lang=lang)
 
 
 #: Tick labels at 14 px: about 7.7 px a character, 17 px a line.
@@ -647,13 +778,26 @@ def scatter_points(
     y_title: str,
     text: str = "name",
     geo: bool = False,
+    colour_index: str = "cluster",
+    lang: str = "ru",
 ) -> go.Figure:
     """Points coloured by category: a PCA plane, or a map of territory centres
     (``geo=True``: longitude/latitude axes, no tiles fetched from anywhere).
     A boolean ``highlight`` column draws those points as outlined diamonds
-    (the selected agglomeration's territories)."""
+    (the selected agglomeration's territories).
+
+    Where ``df`` has an integer ``colour_index`` column (a typology's
+    cluster number), the colour of a category is ``OKABE_ITO[index]`` and the
+    legend follows that order, so that one type has one colour in every chart
+    whichever types a chart happens to show."""
     fig = go.Figure()
-    for i, key in enumerate(pd.unique(df[colour])):
+    keys = list(pd.unique(df[colour]))
+    palette = {key: OKABE_ITO[i % len(OKABE_ITO)] for i, key in enumerate(keys)}
+    if colour_index in df.columns:
+        first = df.groupby(colour, sort=False)[colour_index].first()
+        keys = sorted(keys, key=lambda k: int(first[k]))
+        palette = {k: OKABE_ITO[int(first[k]) % len(OKABE_ITO)] for k in keys}
+    for key in keys:
         part = df[df[colour] == key]
         fig.add_scatter(
             x=part[x],
@@ -664,7 +808,7 @@ def scatter_points(
                 "size": np.where(part["highlight"], 15, 10)
                 if "highlight" in part
                 else 11,
-                "color": OKABE_ITO[i % len(OKABE_ITO)],
+                "color": palette[key],
                 "line": {
                     "width": np.where(part["highlight"], 2.5, 1)
                     if "highlight" in part
@@ -690,7 +834,7 @@ def scatter_points(
             scaleanchor="x",
             scaleratio=1 / max(math.cos(math.radians(float(df[y].mean() or 55))), 0.2),
         )
-    return _layout(fig, title, footer, height=560)
+    return _layout(fig, title, footer, height=560, lang=lang)
 
 
 def series_lines(
@@ -718,10 +862,12 @@ def series_lines(
                 "width": 3 if i == 0 else 2,
                 "dash": "solid" if i == 0 else "dash",
             },
-            hovertemplate="%{x}: %{y:,.4~g} "
+            hovertemplate="%{x}: %{y:"
+            + d3_format(df[y].to_numpy())
+            + "} "
             + unit
             + "<extra>%{fullData.name}</extra>",
         )
     _axis(fig, "x", dtick=1, title=t("label.year", lang))
     _axis(fig, "y", title=unit)
-    return _layout(fig, title, footer)
+    return _layout(fig, title, footer, lang=lang)

@@ -1,4 +1,5 @@
-"""Russian (default) and English strings, names and number formats.
+r"""Russian (default) and English strings and names (number formats live in
+:mod:`analytics.formatting` and are re-exported here).
 
 Every text the app, the charts and the deck show goes through :func:`t`, so a
 missing translation is a test failure, not an English word on a Russian page.
@@ -6,7 +7,7 @@ missing translation is a test failure, not an English word on a Russian page.
 >>> t("role.core", "ru"), t("role.core", "en")
 ('ядро', 'core')
 >>> fmt_number(1234567.891, "ru"), fmt_number(1234567.891, "en")
-('1\u00a0234\u00a0568', '1,234,568')
+('1\u202f234\u202f568', '1,234,568')
 >>> fmt_number(0.4567, "ru", digits=2)
 '0,46'
 >>> fmt_number(float("nan"), "ru")
@@ -15,10 +16,13 @@ missing translation is a test failure, not an English word on a Russian page.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Mapping
+
+from analytics.formatting import fmt_amount, fmt_number, fmt_percent, fmt_ratio
+
+__all__ = ["fmt_amount", "fmt_number", "fmt_percent", "fmt_ratio"]
 
 LANGS = ("ru", "en")
 DEFAULT_LANG = "ru"
@@ -147,6 +151,156 @@ STRINGS: dict[str, dict[str, str]] = {
     "model.none": {"ru": "нет модели", "en": "no model"},
     "model.unknown": {"ru": "модель неизвестна", "en": "model unknown"},
     "model.": {"ru": "модель неизвестна", "en": "model unknown"},
+    # territory levels and statuses (codes of the store shown in tables)
+    "level.country": {"ru": "страна", "en": "country"},
+    "level.federal_district": {"ru": "федеральный округ", "en": "federal district"},
+    "level.region": {"ru": "регион", "en": "region"},
+    "level.region_part": {"ru": "часть региона", "en": "part of a region"},
+    "level.urban_okrug": {"ru": "городской округ", "en": "urban okrug"},
+    "level.municipal_district": {
+        "ru": "муниципальный район",
+        "en": "municipal district",
+    },
+    "level.municipal_okrug": {"ru": "муниципальный округ", "en": "municipal okrug"},
+    "level.settlement": {"ru": "поселение", "en": "settlement"},
+    "status.active": {"ru": "действует", "en": "active"},
+    "status.historical": {"ru": "упразднено", "en": "abolished"},
+    "direction.1": {"ru": "больше — лучше", "en": "higher is better"},
+    "direction.-1": {"ru": "меньше — лучше", "en": "lower is better"},
+    "direction.0": {"ru": "без оценки", "en": "neutral"},
+    "coverage.of": {
+        "ru": "{covered} из {total} территорий",
+        "en": "{covered} of {total} territories",
+    },
+    "coverage.year": {
+        "ru": "{year} · {covered} из {total}",
+        "en": "{year} · {covered} of {total}",
+    },
+    "coverage.short": {"ru": "{covered} из {total}", "en": "{covered} of {total}"},
+    "coverage.too_few": {
+        "ru": "Значения есть только у {covered} из {total} территорий — меньше "
+        "половины: медиана и разрывы по агломерации не считаются.",
+        "en": "Only {covered} of {total} territories have a value, fewer than "
+        "half: the agglomeration's median and gaps are not computed.",
+    },
+    "coverage.partial_note": {
+        "ru": "по {covered} из {total} территорий",
+        "en": "from {covered} of {total} territories",
+    },
+    "profile_gaps.title": {
+        "ru": "{name}: «{indicator}» к ориентирам",
+        "en": "{name}: «{indicator}» against the benchmarks",
+    },
+    "profile_gaps.unit": {
+        "ru": "доля ориентира (1 — на уровне)",
+        "en": "share of the benchmark (1 = level with it)",
+    },
+    "profile_gaps.benchmark": {"ru": "Ориентир", "en": "Benchmark"},
+    "profile_gaps.lead_grew": {"ru": "опережение выросло", "en": "the lead grew"},
+    "profile_gaps.lead_shrank": {
+        "ru": "опережение сократилось",
+        "en": "the lead shrank",
+    },
+    "profile_gaps.part": {
+        "ru": "до {benchmark}: {start} → {end} ({y0}–{y1}), {trend}",
+        "en": "to {benchmark}: {start} → {end} ({y0}–{y1}), {trend}",
+    },
+    "template.download": {
+        "ru": "Шаблон таблицы (CSV)",
+        "en": "Table template (CSV)",
+    },
+    "template.file": {"ru": "шаблон_данных.csv", "en": "data_template.csv"},
+    "template.help": {
+        "ru": "Одно значение в строке: территория (код ОКТМО или название), год, "
+        "показатель (код каталога или своё название), значение, единица. "
+        "Разделитель «;», десятичная запятая.",
+        "en": "One value a row: territory (OKTMO code or name), year, indicator "
+        "(catalog id or your own name), value, unit. Comma-separated, decimal "
+        "point.",
+    },
+    "template.example": {
+        "ru": "Пример заполненного файла",
+        "en": "Example of a filled file",
+    },
+    "template.example_file": {"ru": "пример_данных.csv", "en": "data_example.csv"},
+    "template.example_help": {
+        "ru": "Несколько настоящих строк из хранилища в этом формате: "
+        "загрузите их обратно — значения совпадут.",
+        "en": "A few real rows of the store in this layout: upload them back and "
+        "the values match.",
+    },
+    "prices.no_cpi": {
+        "ru": "В хранилище нет индекса потребительских цен за {year} г.: "
+        "пересчитать в постоянные цены нельзя.",
+        "en": "The store has no consumer price index for {year}: "
+        "constant prices cannot be computed.",
+    },
+    "prices.label": {"ru": "Цены", "en": "Prices"},
+    "prices.current": {"ru": "текущие (номинальные)", "en": "current (nominal)"},
+    "prices.help": {
+        "ru": "Рубли разных лет пересчитываются по индексу потребительских цен "
+        "региона (декабрь к декабрю) из хранилища, где его нет — России.",
+        "en": "Roubles of different years are restated with the region's "
+        "consumer price index (December on December) from the store, the "
+        "national one where the region has none.",
+    },
+    "download.all": {
+        "ru": "Скачать все графики страницы ({n}, ZIP)",
+        "en": "Download all charts of this page ({n}, ZIP)",
+    },
+    "download.all_title": {"ru": "графики", "en": "charts"},
+    "upload.button": {"ru": "Выбрать файлы", "en": "Choose files"},
+    "upload.hint": {
+        "ru": "или перетащите их сюда · до {mb} МБ на файл",
+        "en": "or drop them here · up to {mb} MB a file",
+    },
+    # column names of the store's tables, as a table on screen heads them
+    "col.file_name": {"ru": "Файл", "en": "File"},
+    "col.file": {"ru": "Файл", "en": "File"},
+    "col.path": {"ru": "Путь", "en": "Path"},
+    "col.layouts": {"ru": "Макет", "en": "Layout"},
+    "col.observations": {"ru": "Значений", "en": "Values"},
+    "col.rejected": {"ru": "Отклонено", "en": "Rejected"},
+    "col.missing": {"ru": "Пропуски", "en": "Missing"},
+    "col.skipped": {"ru": "Не годовые", "en": "Not annual"},
+    "col.unmatched": {"ru": "Не сопоставлено", "en": "Unmatched"},
+    "col.published": {"ru": "Опубликовано", "en": "Published"},
+    "col.loaded_at": {"ru": "Загружено", "en": "Loaded"},
+    "col.source_id": {"ru": "Код источника", "en": "Source id"},
+    "col.size_bytes": {"ru": "Размер, байт", "en": "Size, bytes"},
+    "col.priority": {"ru": "Приоритет", "en": "Priority"},
+    "col.notes": {"ru": "Примечания", "en": "Notes"},
+    "col.kind": {"ru": "Вид", "en": "Kind"},
+    "col.reason": {"ru": "Причина", "en": "Reason"},
+    "col.cells": {"ru": "Ячеек", "en": "Cells"},
+    "col.indicator_id": {"ru": "Код показателя", "en": "Indicator id"},
+    "col.name_ru": {"ru": "Название", "en": "Name (Russian)"},
+    "col.name_en": {"ru": "Название (англ.)", "en": "Name"},
+    "col.name": {"ru": "Название", "en": "Name"},
+    "col.unit": {"ru": "Единица", "en": "Unit (Russian)"},
+    "col.unit_en": {"ru": "Единица (англ.)", "en": "Unit"},
+    "col.theme": {"ru": "Тема", "en": "Theme"},
+    "col.direction": {"ru": "Направление", "en": "Direction"},
+    "col.formula": {"ru": "Формула", "en": "Formula"},
+    "col.available": {"ru": "Есть данные", "en": "Has data"},
+    "col.in_catalog": {"ru": "В каталоге", "en": "In the catalog"},
+    "col.note_ru": {"ru": "Примечание", "en": "Note (Russian)"},
+    "col.note_en": {"ru": "Примечание (англ.)", "en": "Note"},
+    "col.source_codes": {"ru": "Коды в источнике", "en": "Source codes"},
+    "col.agglomeration_id": {"ru": "Код агломерации", "en": "Agglomeration id"},
+    "col.region_id": {"ru": "Регион", "en": "Region"},
+    "col.management_model": {"ru": "Модель управления", "en": "Management model"},
+    "col.management_model_source": {
+        "ru": "Основание (модель управления)",
+        "en": "Basis (management model)",
+    },
+    "col.territory_id": {"ru": "Код территории", "en": "Territory id"},
+    "col.oktmo": {"ru": "ОКТМО", "en": "OKTMO"},
+    "col.year": {"ru": "Год", "en": "Year"},
+    "col.value": {"ru": "Значение", "en": "Value"},
+    "col.level": {"ru": "Уровень", "en": "Level"},
+    "col.role": {"ru": "Роль", "en": "Role"},
+    "col.status": {"ru": "Статус", "en": "Status"},
     # indices
     "index.gini": {"ru": "Джини", "en": "Gini"},
     "index.theil": {"ru": "Тейл T", "en": "Theil T"},
@@ -158,8 +312,20 @@ STRINGS: dict[str, dict[str, str]] = {
     "index.hoover": {"ru": "Гувер", "en": "Hoover"},
     "index.ratio_max_min": {"ru": "Макс/мин", "en": "Max/min"},
     "index.ratio_p90_p10": {"ru": "P90/P10", "en": "P90/P10"},
+    # the title slide's statement: it is about the inequality indices only
+    # (medians, z-scores and composites are never population-weighted)
     "weighted.true": {"ru": "взвешено по населению", "en": "population-weighted"},
     "weighted.false": {"ru": "без взвешивания", "en": "unweighted"},
+    # the title slide's and the overview's statement: about the inequality
+    # indices only (medians, z-scores and composites are never weighted)
+    "weighted_indices.true": {
+        "ru": "индексы неравенства взвешены по населению",
+        "en": "inequality indices population-weighted",
+    },
+    "weighted_indices.false": {
+        "ru": "индексы неравенства без взвешивания",
+        "en": "inequality indices unweighted",
+    },
     # generic labels
     "label.territory": {"ru": "Территория", "en": "Territory"},
     "hint.click_profile": {
@@ -445,13 +611,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "caption.gap_narrowed": {"ru": "разрыв сократился", "en": "the gap narrowed"},
     "caption.gap_widened": {"ru": "разрыв вырос", "en": "the gap widened"},
     "sentence.gap": {
-        "ru": "{name}: «{indicator}» — {value} {unit} при медиане {median}; ",
-        "en": "{name}: «{indicator}» is {value} {unit} against the median {median}; ",
+        "ru": "{name}: «{indicator}» — {value}\u00a0{unit} при медиане {median}; ",
+        "en": "{name}: «{indicator}» is {value}\u00a0{unit} "
+        "against the median {median}; ",
     },
-    "sentence.short": {"ru": "не хватает {gap} {unit}", "en": "{gap} {unit} short"},
+    "sentence.short": {
+        "ru": "не хватает {gap}\u00a0{unit}",
+        "en": "{gap}\u00a0{unit} short",
+    },
     "sentence.above": {
-        "ru": "выше медианы на {gap} {unit}",
-        "en": "{gap} {unit} above it",
+        "ru": "выше медианы на {gap}\u00a0{unit}",
+        "en": "{gap}\u00a0{unit} above it",
     },
     "sentence.total": {"ru": " (всего {amount})", "en": " ({amount} in total)"},
     # chart footer (analytics.chart_model) and the XLSX cover (export.tables)
@@ -795,57 +965,46 @@ def unit(row: Mapping[str, object], lang: str = DEFAULT_LANG) -> str:
     return str(value) if value is not None else ""
 
 
-def fmt_number(
-    value: float | None, lang: str = DEFAULT_LANG, *, digits: int | None = None
-) -> str:
-    """A number as people of ``lang`` write it (ru: ``1 234,5``; en: ``1,234.5``).
-
-    ``digits`` decimals; by default none for |value| ≥ 100, 1 below 100 and 2
-    below 10. Missing values print as an em dash.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    number = float(value)
-    if digits is None:
-        size = abs(number)
-        digits = 0 if size >= 100 else 1 if size >= 10 else 2
-    text = f"{number:,.{digits}f}"
-    if lang == "ru":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
-
-
-def fmt_ratio(value: float, lang: str = DEFAULT_LANG) -> str:
-    """A ratio as «в 2,1 раза» / «2.1×»."""
-    if value is None or math.isnan(value):
-        return "—"
-    if lang == "ru":
-        return f"в {fmt_number(value, lang, digits=1)} раза"
-    return f"{fmt_number(value, lang, digits=1)}×"
-
-
-_SCALES = {
-    "ru": ((1e9, "млрд"), (1e6, "млн"), (1e3, "тыс.")),
-    "en": ((1e9, "bn"), (1e6, "mn"), (1e3, "thousand")),
+#: Columns holding codes of the store, and the prefix of their words here.
+_CODE_COLUMNS = {
+    "theme": "theme.",
+    "role": "role.",
+    "management_model": "model.",
+    "level": "level.",
+    "status": "status.",
+    "direction": "direction.",
 }
 
 
-def fmt_amount(value: float | None, unit: str, lang: str = DEFAULT_LANG) -> str:
-    """A large amount with its scale word: ``2,47 млрд руб.``.
+def localize_table(df, lang: str = DEFAULT_LANG):
+    """``df`` (a table of the store) as a reader of ``lang`` should see it:
+    known column names in words (``file_name`` → «Файл»), codes in words
+    (``council`` → «совет агломерации», ``finance`` → «финансы»). Unknown
+    columns and codes stay as they are; ``df`` is not changed.
 
-    >>> fmt_amount(2_473_566_675, "руб.", "ru")
-    '2,47 млрд руб.'
-    >>> fmt_amount(2_473_566_675, "RUB", "en")
-    '2.47 bn RUB'
-    >>> fmt_amount(950, "руб.", "ru")
-    '950 руб.'
+    >>> import pandas as pd
+    >>> localize_table(pd.DataFrame({"theme": ["finance"], "x": [1]})).to_dict("list")
+    {'Тема': ['финансы'], 'x': [1]}
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    for size, word in _SCALES.get(lang, _SCALES["ru"]):
-        if abs(value) >= size:
-            return f"{fmt_number(value / size, lang, digits=2)} {word} {unit}".strip()
-    return f"{fmt_number(value, lang)} {unit}".strip()
+    out = df.copy()
+    for column, prefix in _CODE_COLUMNS.items():
+        if column in out.columns:
+
+            def word(code: object, prefix: str = prefix) -> object:
+                if code is None or (isinstance(code, float) and code != code):
+                    return code
+                key = prefix + (
+                    str(int(code)) if isinstance(code, int | float) else str(code)
+                )
+                return t(key, lang) if key in STRINGS else code
+
+            out[column] = out[column].map(word)
+    renames = {
+        c: t(f"col.{c}", lang)
+        for c in out.columns
+        if isinstance(c, str) and f"col.{c}" in STRINGS
+    }
+    return out.rename(columns=renames)
 
 
 # The scenario, partner and spatial tools keep their strings in their own module.

@@ -71,7 +71,7 @@ def exact(value: float, lang: str = "ru") -> str:
     """A value as stored, to six significant digits, trailing zeros dropped.
 
     >>> exact(1234567.891, "ru"), exact(0.012345678, "en"), exact(52.0, "en")
-    ('1\\xa0234\\xa0568', '0.0123457', '52')
+    ('1\\u202f234\\u202f568', '0.0123457', '52')
     """
     if value is None or not math.isfinite(value):
         return "—"
@@ -301,7 +301,7 @@ def choropleth(
             + [f for f in context["features"] if f["id"] in set(frame_ids)],
         }
     fig.update_layout(geo=_geo_layout(frame), dragmode=False)
-    fig = finish_layout(fig, title, footer, height=height)
+    fig = finish_layout(fig, title, footer, height=height, lang=lang)
     return fig
 
 
@@ -349,7 +349,12 @@ def typology_map(
         .eq(selection.agglomeration_id),
         label=covered["name"] + " — " + covered["agglomeration"],
     )
-    order = list(pd.unique(typology_data["type"]))  # the scatter's colour order
+    # the scatter's colour order: by cluster number (charts.scatter_points)
+    if "cluster" in typology_data:
+        first = typology_data.groupby("type", sort=False)["cluster"].first()
+        order = sorted(first.index, key=lambda key: int(first[key]))
+    else:
+        order = list(pd.unique(typology_data["type"]))
     title = t("map.typology_title", lang, year=year)
     footer = footer_line("", year, source, None, lang)
     regions = geo.best_match([m for m in found if m is not match], _region_ids(store))

@@ -251,7 +251,7 @@ def report_subtitle(store: Store, selection: Selection, charts: list[Chart]) -> 
         head = f"{head} ({word} {', '.join(periods)})".strip()
     parts = [
         head,
-        t(f"weighted.{str(bool(selection.weighted)).lower()}", lang),
+        t(f"weighted_indices.{str(bool(selection.weighted)).lower()}", lang),
         t(f"model.{model or 'unknown'}", lang),
     ]
     return " · ".join(p for p in parts if p)

@@ -31,10 +31,16 @@ import pyarrow.dataset as ds
 # Column names of the data contract: pages and analytics use these constants.
 TERRITORY_ID = "territory_id"
 YEAR = "year"
+#: What a value covers within its year (see :mod:`analytics.etl.periods`):
+#: ``year`` (published annual), ``year:<rule>`` (annual derived from
+#: sub-annual values by the catalog's rule), ``Q1``…``Q4``, ``M01``…``M12``,
+#: ``M01-M03`` (cumulative months), ``D01-09`` (a point in time: 9 January).
+PERIOD = "period"
+ANNUAL = "year"
 INDICATOR_ID = "indicator_id"
 VALUE = "value"
 SOURCE_ID = "source_id"
-OBSERVATION_COLUMNS = [TERRITORY_ID, YEAR, INDICATOR_ID, VALUE, SOURCE_ID]
+OBSERVATION_COLUMNS = [TERRITORY_ID, YEAR, PERIOD, INDICATOR_ID, VALUE, SOURCE_ID]
 
 NAME_RU = "name_ru"
 NAME_EN = "name_en"
@@ -112,6 +118,7 @@ OBSERVATION_SCHEMA = pa.schema(
     [
         pa.field(TERRITORY_ID, pa.string()),
         pa.field(YEAR, pa.int16()),
+        pa.field(PERIOD, pa.dictionary(pa.int32(), pa.string())),
         pa.field(INDICATOR_ID, pa.dictionary(pa.int32(), pa.string())),
         pa.field(VALUE, pa.float64()),
         pa.field(SOURCE_ID, pa.string()),
@@ -149,6 +156,9 @@ class Store:
     agglomerations: pd.DataFrame
     sources: pd.DataFrame
     rejects: pd.DataFrame
+    #: Sub-annual values (quarters, months, dates), with their ``period``;
+    #: ``observations`` holds the annual ones only (what the analysis reads).
+    periodic: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False)
     #: (codes, ids) of ``observations.territory_id`` when ``open_store``
     #: encoded it already: the views' territory index reuses it.
     territory_codes: tuple[np.ndarray, np.ndarray] | None = field(
@@ -180,6 +190,7 @@ def read_observations(
             {
                 TERRITORY_ID: pd.Series(dtype=str),
                 YEAR: pd.Series(dtype="int16"),
+                PERIOD: pd.Series(dtype="category"),
                 INDICATOR_ID: pd.Series(dtype="category"),
                 VALUE: pd.Series(dtype=float),
                 SOURCE_ID: pd.Series(dtype=str),
@@ -194,7 +205,40 @@ def read_observations(
     )
     frame = table.to_pandas()
     frame[INDICATOR_ID] = frame[INDICATOR_ID].astype("category")
+    periods = frame[PERIOD]
+    if periods.isna().any():  # a partition written before periods existed
+        periods = (
+            periods.cat.add_categories([ANNUAL])
+            if ANNUAL not in (periods.cat.categories)
+            else periods
+        )
+        frame[PERIOD] = periods.fillna(ANNUAL)
     return frame
+
+
+def is_annual(periods: pd.Series) -> np.ndarray:
+    """Mask of the annual values (published or derived by a catalog rule)."""
+    if isinstance(periods.dtype, pd.CategoricalDtype):
+        cats = periods.cat.categories.astype(str)
+        annual = (cats == ANNUAL) | cats.str.startswith(ANNUAL + ":")
+        codes = periods.cat.codes.to_numpy()
+        return np.append(np.asarray(annual, dtype=bool), False)[codes]
+    text = periods.astype(str)
+    return ((text == ANNUAL) | text.str.startswith(ANNUAL + ":")).to_numpy()
+
+
+def split_periods(observations: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(annual values, sub-annual values) of the observations: the one place
+    where the analysis is kept to annual values."""
+    if PERIOD not in observations.columns or observations.empty:
+        return observations, observations.iloc[0:0]
+    annual = is_annual(observations[PERIOD])
+    if annual.all():
+        return observations, observations.iloc[0:0]
+    return (
+        observations[annual].reset_index(drop=True),
+        observations[~annual].reset_index(drop=True),
+    )
 
 
 def _codes(column: pd.Series) -> np.ndarray:
@@ -239,6 +283,12 @@ def has_duplicate_keys(
     n_indicators, n_years = int(indicator.max()) + 1, int(year.max()) + 1
     packed = (territory * n_indicators + indicator) * n_years + year
     size = (int(territory.max()) + 1) * n_indicators * n_years
+    if PERIOD in observations.columns:  # sub-annual values repeat the year
+        period = _codes(observations[PERIOD])
+        n_periods = int(period.max()) + 1 if len(period) else 1
+        if n_periods > 1:
+            packed = packed * n_periods + period
+            size *= n_periods
     if size <= 4 * len(packed) + 1_000_000:
         return bool(np.bincount(packed, minlength=size).max() > 1)
     packed.sort()
@@ -251,6 +301,7 @@ def _resolve_conflicts(
     """Keep one value per territory, indicator and year: the source with the
     highest priority wins (the ETL sets priorities; see DESIGN.md)."""
     key = [TERRITORY_ID, INDICATOR_ID, YEAR]
+    key += [PERIOD] if PERIOD in observations.columns else []
     if observations.empty or not has_duplicate_keys(observations):
         return observations
     priority = dict(zip(sources[SOURCE_ID], sources["priority"], strict=True))
@@ -284,7 +335,7 @@ def open_store(path: str | Path) -> Store:
                 "его командой `make etl`."
             )
         tables[name] = pd.read_parquet(file)
-    observations = read_observations(version_dir)
+    observations, periodic = split_periods(read_observations(version_dir))
     # the territory column is encoded once, for the conflict check here and
     # for the views' territory index (``analytics.selection``)
     codes = _encode(observations[TERRITORY_ID]) if len(observations) else None
@@ -295,6 +346,7 @@ def open_store(path: str | Path) -> Store:
         path=root,
         version=version_dir.name,
         observations=observations,
+        periodic=periodic,
         territory_codes=codes,
         **tables,
     )

@@ -14,6 +14,7 @@ from app_pages.common import (
     part_of,
     pick_indicator,
     show_chart,
+    show_table,
     view,
 )
 
@@ -58,7 +59,7 @@ try:
     show_chart(
         chart, rebuild=part_of(registry.MODELS_COMPARISON, selection, (indicator,))
     )
-    st.dataframe(chart.data, hide_index=True, width="stretch")
+    show_table(chart.data, hide_index=True)
 except views.NoData as reason:
     st.info(str(reason))
 st.caption(t("album.models_note", language))

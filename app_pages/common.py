@@ -137,11 +137,38 @@ def indicator_picker(
     if st.session_state.get(key) not in options:
         st.session_state[key] = options[0]
 
+    selection = current_selection()
+    found = {}
+    if selection is not None and selection.year is not None:
+        found = _indicator_coverage(
+            str(store_path()),
+            store.version,
+            selection.agglomeration_id,
+            int(selection.year),
+            tuple(options),
+        )
+
     def label_of(indicator_id: str) -> str:
         info = sel_.indicator_info(store, indicator_id)
-        return f"{name_of(info, language)} ({unit_of(info, language)})"
+        text = f"{name_of(info, language)} ({unit_of(info, language)})"
+        cov = found.get(indicator_id)
+        if cov is not None and cov.partial:
+            short = t("coverage.short", language, covered=cov.covered, total=cov.total)
+            text += f" · {short}"
+        return text
 
     return st.selectbox(label, options, key=key, format_func=label_of)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _indicator_coverage(
+    path: str, version: str, agglomeration_id: str, year: int, options: tuple
+) -> dict:
+    from analytics import coverage
+
+    store = load_store()
+    ids = sel_.members(store, agglomeration_id)["territory_id"].tolist()
+    return coverage.indicator_coverage(store, ids, list(options), year)
 
 
 def _export_module():
@@ -240,6 +267,76 @@ def show_chart(
     download_buttons(chart, key=key)
     # Remember how to get the chart again, for the export page's deck.
     st.session_state.setdefault("_charts", {})[chart.key] = rebuild
+    # and for this page's «download all charts» (reset on every run)
+    st.session_state.setdefault("_page_chart_keys", []).append(chart.key)
+
+
+def show_table(df, **options) -> None:
+    """``st.dataframe`` with numbers written as the page's language writes
+    them (decimal comma and thin-space thousands in Russian, rounded alike
+    within a column; the cells stay numbers, so columns still sort), and the
+    store's column names and codes in words."""
+    from analytics.formatting import styled
+    from analytics.i18n import localize_table
+
+    options.setdefault("width", "stretch")
+    language = lang()
+    st.dataframe(styled(localize_table(df, language), language), **options)
+
+
+def page_style() -> None:
+    """CSS for what Streamlit writes in English whatever the page's language
+    (the file uploader's «Upload» and «200MB per file») and for metric labels
+    that Streamlit cuts with «…»."""
+    from analytics.etl.uploads import max_upload_bytes
+
+    language = lang()
+    button = t("upload.button", language).replace('"', "")
+    hint = t("upload.hint", language, mb=max_upload_bytes() >> 20).replace('"', "")
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    st.html(
+        "<style>"
+        f'{zone} button [data-testid="stMarkdownContainer"] p {{font-size: 0}}'
+        f'{zone} button [data-testid="stMarkdownContainer"] p::after'
+        f'{{content: "{button}"; font-size: 0.875rem}}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] span {font-size: 0}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] span::after'
+        f'{{content: "{hint}"; font-size: 0.875rem}}'
+        '[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *'
+        "{white-space: normal !important; overflow: visible !important;"
+        "text-overflow: clip !important}"
+        "</style>"
+    )
+
+
+def start_page_charts() -> None:
+    """Forget the charts of the previous run (called before a page runs)."""
+    st.session_state["_page_chart_keys"] = []
+
+
+def download_page_charts() -> None:
+    """A sidebar button with every chart of this page in one ZIP (PNG and
+    CSV of each, one XLSX), when the page drew more than one chart."""
+    keys = dict.fromkeys(st.session_state.get("_page_chart_keys", []))
+    rebuilds = st.session_state.get("_charts", {})  # key -> cached rebuild
+    found = [key for key in keys if key in rebuilds]
+    if len(found) < 2:
+        return
+    from analytics.export.bundle import charts_to_zip
+
+    language = lang()
+    title = t("download.all_title", language)
+    st.sidebar.download_button(
+        t("download.all", language, n=len(found)),
+        data=lambda: charts_to_zip(
+            [rebuilds[key]() for key in found], title=title, lang=language
+        ),
+        file_name=f"{title}.zip".replace(" ", "_"),
+        mime="application/zip",
+        key="download_page_charts",
+        on_click="ignore",
+        icon=":material/folder_zip:",
+    )
 
 
 def _escape(text: str) -> str:
@@ -442,6 +539,26 @@ def warm_up(*, wait_for_first_page: float = 0.0) -> None:
             views.typology_model(store, year)  # the page's defaults
         except views.NoData:
             continue
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _year_coverage(path: str, version: str, agglomeration_id: str) -> dict:
+    from analytics import coverage
+
+    store = load_store()
+    ids = sel_.members(store, agglomeration_id)["territory_id"].tolist()
+    return coverage.year_coverage(store, ids)
+
+
+def year_label(agglomeration_id: str):
+    """``format_func`` of the year selector: a partial year says how many
+    territories it covers («2024 · 5 из 17»)."""
+    from analytics import coverage
+
+    store = load_store()
+    found = _year_coverage(str(store_path()), store.version, agglomeration_id)
+    language = lang()
+    return lambda year: coverage.year_label(year, found.get(int(year)), language)
 
 
 def year_choices(agglomeration_id: str) -> tuple[list[int], int | None]:

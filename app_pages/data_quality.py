@@ -7,12 +7,20 @@ import pandas as pd
 import streamlit as st
 
 from analytics import quality
-from analytics.etl import uploads
+from analytics import selection as sel_
+from analytics.etl import template, uploads
 from analytics.etl.writer import StoreLockedError, previous_version, restore_previous
 from analytics.i18n import t
 from analytics.store import open_store
 from app_pages import maps_ui
-from app_pages.common import demo_banner, lang, load_store, store_path
+from app_pages.common import (
+    current_selection,
+    demo_banner,
+    lang,
+    load_store,
+    show_table,
+    store_path,
+)
 
 store = load_store()
 language = lang()
@@ -25,20 +33,20 @@ if store.observations.empty:
 
 st.subheader(t("quality.sources", language))
 st.caption(t("quality.sources_note", language))
-st.dataframe(quality.source_table(store), hide_index=True, width="stretch")
+show_table(quality.source_table(store), hide_index=True)
 
 st.subheader(t("quality.coverage", language))
-st.dataframe(quality.coverage(store), width="stretch")
+show_table(quality.coverage(store))
 
 st.subheader(t("quality.rejects", language))
-st.dataframe(quality.reject_summary(store), hide_index=True, width="stretch")
+show_table(quality.reject_summary(store), hide_index=True)
 
 st.subheader(t("quality.unmatched", language))
 unmatched = quality.unmatched_territories(store)
 if unmatched.empty:
     st.success(t("quality.all_matched", language))
 else:
-    st.dataframe(unmatched, hide_index=True, width="stretch")
+    show_table(unmatched, hide_index=True)
 
 st.subheader(t("quality.catalog", language))
 columns = (
@@ -67,12 +75,12 @@ columns = (
     ]
 )
 catalog = store.indicators
-st.dataframe(
+show_table(
     catalog[[c for c in columns if c in catalog]], hide_index=True, width="stretch"
 )
 
 st.subheader(t("quality.agglomerations", language))
-st.dataframe(store.agglomerations, hide_index=True, width="stretch")
+show_table(store.agglomerations, hide_index=True)
 
 maps_ui.boundaries_section(store)
 
@@ -109,6 +117,34 @@ st.caption(
 message = st.session_state.pop("upload_message", None)
 if message:
     st.success(message)
+_selected = current_selection()
+_template_columns = st.columns(2)
+_template_columns[0].download_button(
+    t("template.download", language),
+    data=lambda: template.tidy_template(language),
+    file_name=t("template.file", language),
+    mime="text/csv",
+    key="tidy_template",
+    on_click="ignore",
+    icon=":material/description:",
+    help=t("template.help", language),
+)
+_template_columns[1].download_button(
+    t("template.example", language),
+    data=lambda: template.tidy_example(
+        store,
+        sel_.members(store, _selected.agglomeration_id)["territory_id"].tolist()
+        if _selected is not None
+        else store.territories["territory_id"].tolist(),
+        lang=language,
+    ),
+    file_name=t("template.example_file", language),
+    mime="text/csv",
+    key="tidy_example",
+    on_click="ignore",
+    icon=":material/table:",
+    help=t("template.example_help", language),
+)
 picked = st.file_uploader(
     t("upload.pick", language),
     type=["xlsx", "xls", "csv"],
@@ -146,14 +182,14 @@ if staged is not None:
     staging, refused, diff = staged["staging"], staged["refused"], staged["diff"]
     if refused:
         st.markdown(f"**{t('upload.refused', language)}**")
-        st.dataframe(
+        show_table(
             pd.DataFrame(refused, columns=["file", "reason"]),
             hide_index=True,
             width="stretch",
         )
     if staging is not None:
         st.markdown(f"**{t('upload.files', language)}**")
-        st.dataframe(
+        show_table(
             uploads.file_table(staging.report, language),
             hide_index=True,
             width="stretch",
@@ -161,11 +197,11 @@ if staged is not None:
         unmatched = uploads.unmatched_table(staging.report)
         if not unmatched.empty:
             st.markdown(f"**{t('upload.unmatched', language)}**")
-            st.dataframe(unmatched, hide_index=True, width="stretch")
+            show_table(unmatched, hide_index=True)
         conflicts = uploads.conflict_table(staging.report)
         if not conflicts.empty:
             st.markdown(f"**{t('upload.conflicts', language)}**")
-            st.dataframe(conflicts, hide_index=True, width="stretch")
+            show_table(conflicts, hide_index=True)
     if diff is not None:
         st.markdown(f"**{t('upload.diff', language)}**")
         columns = st.columns(3)
@@ -182,7 +218,7 @@ if staged is not None:
         ]
         if diff.new_indicators:
             st.markdown(f"**{t('upload.new_indicators', language)}**")
-            st.dataframe(
+            show_table(
                 pd.DataFrame(
                     {
                         "indicator_id": diff.new_indicators,
@@ -197,10 +233,10 @@ if staged is not None:
             st.text(", ".join(str(y) for y in diff.new_years))
         if not diff.new_indicator_years.empty:
             st.markdown(f"**{t('upload.indicator_years', language)}**")
-            st.dataframe(diff.new_indicator_years, hide_index=True, width="stretch")
+            show_table(diff.new_indicator_years, hide_index=True)
         if len(diff.revised):
             st.markdown(f"**{t('upload.revised_table', language)}**")
-            st.dataframe(diff.revised.head(1000), hide_index=True, width="stretch")
+            show_table(diff.revised.head(1000), hide_index=True)
     loaded = staging.loaded() if staging is not None else []
     if not loaded:
         st.info(t("upload.nothing", language))

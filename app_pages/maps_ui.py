@@ -24,6 +24,7 @@ from app_pages.common import (
     load_store,
     part_of,
     show_chart,
+    show_table,
     store_path,
 )
 
@@ -185,7 +186,7 @@ def boundaries_section(store: Store) -> None:
             st.text(t("geo.file_nomatch", language, file=name, total=total))
         if match.unmatched:
             with st.expander(t("geo.unmatched", language, file=name)):
-                st.dataframe(
+                show_table(
                     match.unmatched_table(language), hide_index=True, width="stretch"
                 )
         if st.button(

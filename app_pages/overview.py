@@ -16,6 +16,7 @@ from app_pages.common import (
     part_of,
     require_selection,
     show_chart,
+    show_table,
     view,
 )
 
@@ -61,4 +62,4 @@ if summary.composites is not None:
         st.caption(summary.composites.notes)
 
 st.subheader(t("overview.members", language))
-st.dataframe(summary.members, hide_index=True, width="stretch")
+show_table(summary.members, hide_index=True)

@@ -8,10 +8,12 @@ from analytics import selection as sel_
 from analytics import views
 from analytics.i18n import name as name_of
 from analytics.i18n import t
+from analytics.prices import is_money, price_label
 from analytics.views import registry
 from app_pages.common import (
     page_start,
     pick_indicator,
+    show_table,
     show_view,
     view,
 )
@@ -39,8 +41,21 @@ except views.NoData as reason:
     st.info(str(reason))
     st.stop()
 st.subheader(f"{labels[territory]} — {selection.year}")
-st.dataframe(card, hide_index=True, width="stretch")
+show_table(card, hide_index=True)
 st.caption(card.attrs["footer"])
 
 indicator = pick_indicator(store, members["territory_id"].tolist())
-show_view(registry.PROFILE_TREND, selection, territory, indicator)
+price_years = views.price_years(store)
+prices = None
+if price_years and is_money(sel_.indicator_info(store, indicator).get("unit", "")):
+    prices = st.selectbox(
+        t("prices.label", language),
+        [None, *price_years[::-1]],
+        format_func=lambda y: t("prices.current", language)
+        if y is None
+        else price_label(y, language),
+        key="prices",
+        help=t("prices.help", language),
+    )
+show_view(registry.PROFILE_TREND, selection, territory, indicator, prices)
+show_view(registry.PROFILE_GAPS, selection, territory, indicator)

@@ -14,6 +14,7 @@ from app_pages.common import (
     page_start,
     part_of,
     show_chart,
+    show_table,
     view,
 )
 
@@ -66,4 +67,4 @@ show_chart(
 )
 maps_ui.typology_map(store, selection, result, args)
 st.subheader(t("typology.members", language))
-st.dataframe(result.members, hide_index=True, width="stretch")
+show_table(result.members, hide_index=True)

@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from analytics import charts as charts_module
 from analytics import export
 from analytics.chart_model import Chart
 from analytics.export import (
@@ -31,6 +32,7 @@ from analytics.export import (
     safe_filename,
     table_to_csv,
 )
+from analytics.slide_layout import deck_problems
 
 BROWSER = export.find_browser()
 needs_chromium = pytest.mark.skipif(
@@ -202,7 +204,6 @@ def test_bad_format_and_size_are_refused(charts):
 @needs_chromium
 def test_deck(renderer, charts):
     from pptx import Presentation
-    from pptx.enum.shapes import MSO_SHAPE_TYPE
 
     calls: list[tuple[int, int]] = []
     data = build_deck(
@@ -223,23 +224,24 @@ def test_deck(renderer, charts):
         assert text in first
 
     for slide, chart in zip(slides[1:], charts, strict=True):
-        pictures = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
-        assert len(pictures) == 1
-        picture = pictures[0]
-        assert picture.width > 0.9 * prs.slide_width  # large
-        assert picture.image.blob[:4] == b"\x89PNG"
-        # the picture's pixels have the box's proportions: no distortion
-        w, h = _png_size(picture.image.blob)
-        assert w / h == pytest.approx(picture.width / picture.height, rel=0.01)
+        # bars and lines are native charts carrying the figure's numbers
+        frames = [s for s in slide.shapes if s.has_chart]
+        assert len(frames) == 1
+        assert frames[0].width > 0.9 * prs.slide_width  # large
+        native = frames[0].chart
+        plotted = [v for series in native.plots[0].series for v in series.values]
+        figure = [v for trace in chart.figure.data for v in trace.y]
+        assert sorted(v for v in plotted if v is not None) == pytest.approx(
+            sorted(figure)
+        )
         for shape in slide.shapes:  # nothing runs off the slide
             assert shape.top + shape.height <= prs.slide_height
 
-        assert slide.shapes.title.text_frame.text == chart.title
         sizes = {}
         for shape in slide.shapes:
             if shape.has_text_frame and shape.text_frame.text:
                 run = shape.text_frame.paragraphs[0].runs[0]
-                sizes[shape.text_frame.text] = run.font.size.pt
+                sizes[" ".join(shape.text_frame.text.split("\n"))] = run.font.size.pt
         assert sizes[chart.title] >= 28
         assert sizes[chart.footer("ru")] >= 11
         if chart.caption:
@@ -248,6 +250,7 @@ def test_deck(renderer, charts):
         assert chart.footer("ru") in notes
         if chart.notes:
             assert chart.notes in notes
+    assert deck_problems(data) == []
     notes = [s.notes_slide.notes_text_frame.text for s in slides[1:]]
     assert "Казань\t48250,5" in notes[0] and "Зеленодольск\t31210,25" in notes[0]
     assert "Казань\t1318604" in notes[1]
@@ -276,7 +279,36 @@ def test_deck_in_english_and_long_tables_are_cut_in_notes(renderer, charts):
     caption = [
         s for s in slide.shapes if s.has_text_frame and "A caption" in s.text_frame.text
     ]
-    assert caption[0].text_frame.paragraphs[0].runs[0].font.size.pt == 18
+    # three lines at 20 pt leave the picture room enough: the size stays
+    assert caption[0].text_frame.paragraphs[0].runs[0].font.size.pt == 20
+    assert len(caption[0].text_frame.paragraphs) >= 2
+    assert deck_problems(data) == []
+
+
+@needs_chromium
+def test_deck_pictures_have_the_boxes_proportions_and_no_second_footer(renderer):
+    from pptx import Presentation
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    z = pd.DataFrame([[0.5, -1.0], [1.0, 0.2]], index=["A", "B"], columns=["x", "y"])
+    heat = Chart(
+        key="heat",
+        figure=charts_module.heatmap(z, title="T", footer="Источник: тест"),
+        data=z,
+        title="Тепловая карта",
+        caption="",
+        unit="z",
+        year="2023",
+        source="тест",
+    )
+    data = build_deck([heat], title="T", subtitle="S", source="src")
+    slide = Presentation(io.BytesIO(data)).slides[1]
+    pictures = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    assert len(pictures) == 1
+    w, h = _png_size(pictures[0].image.blob)
+    assert w / h == pytest.approx(pictures[0].width / pictures[0].height, rel=0.01)
+    spec = export.images._figure_dict(heat.figure, slide=True)
+    assert not [a for a in spec["layout"].get("annotations", []) if "тест" in a["text"]]
 
 
 def test_deck_needs_charts():

@@ -56,6 +56,7 @@ def _args(store, view: registry.View) -> tuple:
         "neighbourhood": "border",
         "km": 50.0,
         "agreements": (),
+        "prices": 2023,  # the first option is current prices; this is the other
     }
     return tuple(values[p] for p in view.params)
 

@@ -55,14 +55,22 @@ def main(argv: list[str] | None = None) -> int:
     for raw in args.raw:
         if not raw.exists():
             parser.error(f"нет такой папки или файла: {raw}")
+    # A bar redrawn in place on a terminal; one plain line per file when the
+    # output goes to a log or a pipe (carriage returns there garble into one
+    # long line).
+    interactive = sys.stderr.isatty()
     bar = (
-        None
-        if args.quiet
-        else tqdm(total=0, unit="файл", file=sys.stderr, dynamic_ncols=True)
+        tqdm(total=0, unit="файл", file=sys.stderr, dynamic_ncols=True)
+        if interactive and not args.quiet
+        else None
     )
 
     def progress(done: int, total: int, name: str) -> None:
+        if args.quiet:
+            return
         if bar is None:
+            if name:
+                print(f"[{done + 1}/{total}] {name}", file=sys.stderr, flush=True)
             return
         bar.total = total
         bar.n = done

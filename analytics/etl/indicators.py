@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from analytics.etl.annual import check_rule
 from analytics.etl.clean import normalize_name
 from analytics.etl.readers.base import RawIndicator
 from analytics.etl.units import parse_unit
@@ -81,6 +82,8 @@ class CatalogEntry:
     available: bool = True
     note_ru: str = ""
     note_en: str = ""
+    #: how an annual value comes from sub-annual ones (see analytics.etl.annual)
+    annual: str = ""
 
 
 @dataclass
@@ -88,6 +91,12 @@ class Catalog:
     entries: dict[str, CatalogEntry]
     by_code: dict[str, tuple[str, str]] = field(default_factory=dict)
     by_name: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def annual_rules(self) -> dict[str, str]:
+        """Indicator id → the rule that derives its annual value from
+        sub-annual ones (only the indicators that state one)."""
+        return {e.id: e.annual for e in self.entries.values() if e.annual}
 
     @property
     def column_units(self) -> dict[str, str]:
@@ -120,6 +129,7 @@ def load_catalog(path: Path = DEFAULT_CATALOG) -> Catalog:
                 available=item.get("available", True),
                 note_ru=item.get("note_ru", ""),
                 note_en=item.get("note_en", ""),
+                annual=check_rule(item.get("annual"), item["id"]),
             )
         except KeyError as error:
             raise ValueError(

@@ -40,16 +40,19 @@ import pyarrow.parquet as pq
 import yaml
 
 from analytics.etl import indicators as indicator_catalog
+from analytics.etl.annual import annualize
 from analytics.etl.readers import SUPPORTED_SUFFIXES, LayoutError, read_file
 from analytics.etl.readers.base import ReadResult, cell_texts, codes_of, plain
 from analytics.etl.territories import REFERENCE_DIR, load_resolver
 from analytics.etl.writer import PartitionWriter, store_lock, write_version
 from analytics.store import (
     AGGLOMERATION_COLUMNS,
+    ANNUAL,
     DERIVED_SOURCE,
     INDICATOR_COLUMNS,
     INDICATOR_ID,
     OBSERVATION_SCHEMA,
+    PERIOD,
     REJECT_COLUMNS,
     SOURCE_COLUMNS,
     SOURCE_ID,
@@ -59,6 +62,7 @@ from analytics.store import (
     YEAR,
     current_version_dir,
     has_duplicate_keys,
+    is_annual,
     read_observations,
 )
 
@@ -139,7 +143,12 @@ class EtlReport:
             + f"; конфликтов между файлами: {self.conflicts}"
         )
         if self.ignored:
-            lines.append(f"Не табличные файлы пропущены: {len(self.ignored)}")
+            # every skipped file by name: a count alone leaves the user
+            # guessing which of their files was not read
+            lines.append(
+                f"Пропущены файлы, не являющиеся таблицами ({len(self.ignored)}): "
+                + ", ".join(self.ignored)
+            )
         lines.append(
             f"Хранилище: {self.store} (версия {self.version}"
             + (", без изменений)" if not self.changed else ")")
@@ -287,7 +296,10 @@ def _map_records(
     records = result.all_records(cells=False)
     rejects = [dict(r) for r in result.rejects]
     if records.empty:
-        return pd.DataFrame(columns=[TERRITORY_ID, YEAR, INDICATOR_ID, VALUE]), rejects
+        return (
+            pd.DataFrame(columns=[TERRITORY_ID, YEAR, PERIOD, INDICATOR_ID, VALUE]),
+            rejects,
+        )
     pairs, pair_ids = resolver.resolve_codes(records)
     unresolved = (np.asarray(pair_ids, dtype=object) == "")[pairs]
     name_codes, names = codes_of(records.territory_name)
@@ -391,6 +403,7 @@ def _map_records(
                 territory, territory_ids, validate=False
             ),
             YEAR: records.year.astype("int16").to_numpy(),
+            PERIOD: records.period.astype("category").array,
             INDICATOR_ID: pd.Categorical.from_codes(
                 id_codes[key_codes], ids, validate=False
             ),
@@ -419,12 +432,13 @@ def _map_records(
         position = position[~negative]
     # packed integer keys say at once that a file repeats no key (the rule)
     repeats = len(frame) > 1 and has_duplicate_keys(frame)
-    dup = frame.duplicated([TERRITORY_ID, INDICATOR_ID, YEAR]) if repeats else None
+    key = [TERRITORY_ID, INDICATOR_ID, YEAR, PERIOD]
+    dup = frame.duplicated(key) if repeats else None
     if repeats and dup.any():
-        first = plain(frame[~dup]).set_index([TERRITORY_ID, INDICATOR_ID, YEAR])[VALUE]
+        first = plain(frame[~dup]).set_index(key)[VALUE]
 
         def repeated(rec) -> str:
-            kept = first.get((rec.territory_id, rec.indicator_id, rec.year))
+            kept = first.get((rec.territory_id, rec.indicator_id, rec.year, rec.period))
             same = kept is not None and np.isclose(kept, rec.value)
             return "повтор значения в том же файле" + (
                 "" if same else f" с другим значением (оставлено {kept})"
@@ -433,6 +447,12 @@ def _map_records(
         duplicates = frame[dup].assign(_record=position[dup])
         _reject_values(rejects, duplicates, records, repeated, "duplicate")
         frame = frame[~dup].reset_index(drop=True)
+    frame, annual = annualize(frame, catalog.annual_rules)
+    if annual:
+        result.notes.append(
+            f"{annual} годовых значений выведено из помесячных, поквартальных или "
+            "на дату по правилу каталога (период year:<правило>)"
+        )
     frame[SOURCE_ID] = pd.Categorical.from_codes(
         np.zeros(len(frame), np.int8), [source_id], validate=False
     )
@@ -473,7 +493,7 @@ def _where(reject: dict) -> str:
 def _reject_examples(rejects: list[dict], limit: int = 5) -> list[str]:
     examples = []
     for reject in rejects:
-        if reject["kind"] not in ("invalid", "duplicate"):
+        if reject["kind"] not in ("invalid", "duplicate", "sheet"):
             continue
         where = _where(reject)
         examples.append(f"{where}: {reject['reason']}" if where else reject["reason"])
@@ -516,7 +536,10 @@ def derive(observations: pd.DataFrame, catalog) -> pd.DataFrame:
     published = {str(i) for i in observations[INDICATOR_ID].unique()}
     # Only the formulas' inputs and outputs are looked at (not all indicators).
     needed = _formula_indicators(catalog)
-    inputs = plain(observations[observations[INDICATOR_ID].isin(needed)])
+    inputs = observations[observations[INDICATOR_ID].isin(needed)]
+    if PERIOD in inputs.columns:  # formulas combine annual values only
+        inputs = inputs[is_annual(inputs[PERIOD])]
+    inputs = plain(inputs)
     by_indicator = {
         name: group.drop_duplicates(key, keep="last").set_index(key)[VALUE]
         for name, group in inputs.groupby(INDICATOR_ID, observed=True)
@@ -540,6 +563,7 @@ def derive(observations: pd.DataFrame, catalog) -> pd.DataFrame:
                 {
                     TERRITORY_ID: joined.index.get_level_values(0),
                     YEAR: joined.index.get_level_values(1).astype("int16"),
+                    PERIOD: ANNUAL,
                     INDICATOR_ID: entry.id,
                     VALUE: values.to_numpy(),
                     SOURCE_ID: DERIVED_SOURCE,
@@ -548,7 +572,7 @@ def derive(observations: pd.DataFrame, catalog) -> pd.DataFrame:
         )
     if not out:
         return pd.DataFrame(
-            columns=[TERRITORY_ID, YEAR, INDICATOR_ID, VALUE, SOURCE_ID]
+            columns=[TERRITORY_ID, YEAR, PERIOD, INDICATOR_ID, VALUE, SOURCE_ID]
         )
     return pd.concat(out, ignore_index=True)
 
@@ -733,7 +757,7 @@ def _run_locked(
         file_report.observations = len(frame)
         file_report.notes = result.notes
         kinds = pd.Series([r["kind"] for r in rejects], dtype=object)
-        file_report.rejected = int(kinds.isin(["invalid", "duplicate"]).sum())
+        file_report.rejected = int(kinds.isin(["invalid", "duplicate", "sheet"]).sum())
         file_report.missing = int((kinds == "missing").sum())
         file_report.skipped = int((kinds == "skipped").sum())
         file_report.reject_examples = _reject_examples(rejects)
@@ -1004,9 +1028,11 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     are not made strings); else categorical columns become strings first."""
     if not frames:
         return pd.DataFrame(
-            columns=[TERRITORY_ID, YEAR, INDICATOR_ID, VALUE, SOURCE_ID]
+            columns=[TERRITORY_ID, YEAR, PERIOD, INDICATOR_ID, VALUE, SOURCE_ID]
         )
-    for column in (TERRITORY_ID, INDICATOR_ID, SOURCE_ID):
+    for column in (TERRITORY_ID, PERIOD, INDICATOR_ID, SOURCE_ID):
+        if any(column not in f.columns for f in frames):
+            continue
         kinds = [isinstance(f[column].dtype, pd.CategoricalDtype) for f in frames]
         if all(kinds):
             categories = pd.Index(
@@ -1049,7 +1075,7 @@ def _conflicts(observations: pd.DataFrame, sources: pd.DataFrame) -> tuple[int, 
     values: their number, and the first 50 with the value kept (the file of
     the highest priority, as :func:`analytics.store.open_store` resolves them)
     and the values set aside."""
-    key = [TERRITORY_ID, INDICATOR_ID, YEAR]
+    key = [TERRITORY_ID, INDICATOR_ID, YEAR, PERIOD]
     # Most runs have no key in two files: packed integer keys say so in a
     # fraction of the time of ``duplicated`` on three string columns.
     if observations.empty or not has_duplicate_keys(observations):
@@ -1071,7 +1097,7 @@ def _conflicts(observations: pd.DataFrame, sources: pd.DataFrame) -> tuple[int, 
         [*key, "_p"], kind="stable"
     )
     examples = []
-    for (t, i, y), group in rows.groupby(key, observed=True, sort=True):
+    for (t, i, y, _), group in rows.groupby(key, observed=True, sort=True):
         kept = group.iloc[-1]
         examples.append(
             {

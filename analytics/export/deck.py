@@ -1,10 +1,10 @@
-"""A PPTX deck of charts: one slide per chart with title, picture, caption,
-footer and the numbers in the notes."""
+"""A PPTX deck of charts: one slide per chart with title, finding, chart (a
+native PowerPoint chart or a picture), one source line and the numbers in the
+notes, laid out by :mod:`analytics.slide_layout`."""
 
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -14,6 +14,7 @@ from analytics.chart_model import Chart
 from analytics.export import images
 from analytics.export.images import ExportUnavailable, _figure_dict
 from analytics.export.tables import _table
+from analytics.formatting import plain_text
 
 SLIDE_WIDTH_IN = 12192000 / 914400  # 13.333… in: PowerPoint's own 16:9 size
 
@@ -43,20 +44,6 @@ NOTES_MAX_ROWS = 60
 #: CSS width of the picture on a chart slide (12.33 in wide: 1 px ≈ 0.7 pt);
 #: its height follows the room left by the caption.
 SLIDE_PICTURE_WIDTH_PX = 1280
-
-
-def _caption_size(text: str, width_in: float) -> tuple[int, int]:
-    """Font size (pt) and estimated line count of a caption ``width_in`` wide.
-
-    20 pt while it fits in two lines, else 18 pt (never smaller: readable from
-    the back of a room). Half an em per character is a fair average width.
-    """
-    for size in (CAPTION_PT, CAPTION_MIN_PT):
-        per_line = width_in * 72 / (size * 0.5)
-        lines = max(1, math.ceil(len(text) / per_line))
-        if lines <= 2:
-            break
-    return size, min(lines, 4)
 
 
 def _number_text(value: Any, lang: str) -> str:
@@ -104,33 +91,50 @@ def data_notes(
     return "\n".join(lines)
 
 
-def _set_text(
-    shape: Any,
-    text: str,
-    size: int,
+def _write_box(
+    slide: Any,
+    box: Any,
     *,
-    bold: bool = False,
     color: tuple[int, int, int] | None = None,
-) -> None:
+    align: str = "left",
+    shape: Any = None,
+) -> Any:
+    """A text box at ``box`` (a :class:`analytics.slide_layout.TextBox`) with
+    its measured lines, font, size and line pitch; no insets, no autofit, so
+    that PowerPoint and LibreOffice draw what was measured. ``shape``: a
+    placeholder to use instead of a new box (the slide's title, which
+    outlines and screen readers read)."""
     from pptx.dml.color import RGBColor
-    from pptx.util import Pt
+    from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
+    from pptx.util import Inches, Pt
 
+    from analytics.slide_layout import FONT_NAME, LINE_HEIGHT
+
+    if shape is None:
+        shape = slide.shapes.add_textbox(
+            Inches(box.left), Inches(box.top), Inches(box.width), Inches(box.height)
+        )
+    else:
+        shape.left, shape.top = Inches(box.left), Inches(box.top)
+        shape.width, shape.height = Inches(box.width), Inches(box.height)
     frame = shape.text_frame
     frame.word_wrap = True
-    frame.text = text
+    frame.auto_size = MSO_AUTO_SIZE.NONE
+    frame.vertical_anchor = MSO_ANCHOR.TOP
+    frame.margin_left = frame.margin_right = 0
+    frame.margin_top = frame.margin_bottom = 0
+    frame.text = box.text
     for paragraph in frame.paragraphs:
+        paragraph.line_spacing = Pt(box.size * LINE_HEIGHT)
+        paragraph.space_before = paragraph.space_after = Pt(0)
+        paragraph.alignment = PP_ALIGN.CENTER if align == "center" else PP_ALIGN.LEFT
         for run in paragraph.runs:
-            run.font.size = Pt(size)
-            run.font.bold = bold
+            run.font.name = FONT_NAME
+            run.font.size = Pt(box.size)
+            run.font.bold = box.bold
             if color is not None:
                 run.font.color.rgb = RGBColor(*color)
-
-
-def _place(shape: Any, left: float, top: float, width: float, height: float) -> None:
-    from pptx.util import Inches
-
-    shape.left, shape.top = Inches(left), Inches(top)
-    shape.width, shape.height = Inches(width), Inches(height)
+    return shape
 
 
 def build_deck(
@@ -142,15 +146,19 @@ def build_deck(
     lang: str = "ru",
     progress: Callable[[int, int], None] | None = None,
     timeout: float = 20.0,
+    native: bool = True,
 ) -> bytes:
     """A 16:9 PowerPoint deck: a title slide, then one slide per chart.
 
     Title slide: ``title`` (e.g. the agglomeration), ``subtitle`` (the
-    period) and ``source``. Chart slide: ``chart.title`` as the slide title
-    (30 pt), the caption (the finding, 20 pt), the chart as a PNG filling the
-    width, and ``chart.footer(lang)`` (unit, year, source, weighting; 12 pt)
-    at the bottom. The slide notes hold the numbers behind the chart
-    (:func:`data_notes`).
+    period) and ``source``. Chart slide: ``chart.title``, the caption (the
+    finding), the chart, and ``chart.footer(lang)`` (unit, year, source,
+    weighting: the slide's one source line) at the bottom, placed by
+    :mod:`analytics.slide_layout` from the measured text so that nothing
+    overlaps or is cut. Bars, lines and scatters are native PowerPoint charts
+    carrying their numbers (``native=False``: pictures for all); the rest are
+    PNG pictures rendered at the room left for them. The slide notes hold the
+    numbers behind the chart (:func:`data_notes`).
 
     ``progress(done, total)`` is called with ``done`` = 0 … ``len(charts)``.
     ``timeout`` applies to each picture.
@@ -163,8 +171,9 @@ def build_deck(
         When ``charts`` is empty.
     """
     from pptx import Presentation
-    from pptx.enum.text import PP_ALIGN
     from pptx.util import Emu, Inches
+
+    from analytics import pptx_native, slide_layout
 
     if not charts:
         raise ValueError("build_deck: charts is empty; a deck needs at least one chart")
@@ -179,57 +188,51 @@ def build_deck(
     prs = Presentation()
     prs.slide_width = Emu(round(SLIDE_WIDTH_IN * 914400))
     prs.slide_height = Emu(round(SLIDE_HEIGHT_IN * 914400))
-    inner = SLIDE_WIDTH_IN - 2 * _MARGIN_IN
     grey = (0x59, 0x59, 0x59)
+    title_only = prs.slide_layouts[5]
 
-    # the default template's placeholders sit on a 10 in wide slide: move them
-    slide = prs.slides.add_slide(prs.slide_layouts[0])
-    _place(slide.shapes.title, _MARGIN_IN, 2.2, inner, 1.5)
-    _set_text(slide.shapes.title, title, 40, bold=True)
-    sub = slide.placeholders[1]
-    _place(sub, _MARGIN_IN, 3.8, inner, 1.2)
-    _set_text(sub, subtitle, 24, color=grey)
     label = "Источник данных" if lang == "ru" else "Data source"
-    box = slide.shapes.add_textbox(
-        Inches(_MARGIN_IN), Inches(6.2), Inches(inner), Inches(0.8)
+    first = slide_layout.title_slide(
+        plain_text(title), plain_text(subtitle), f"{label}: {source}" if source else ""
     )
-    _set_text(box, f"{label}: {source}" if source else "", 14, color=grey)
-    box.text_frame.paragraphs[0].alignment = PP_ALIGN.CENTER  # as the title
+    slide = prs.slides.add_slide(title_only)
+    _write_box(slide, first.title, align="center", shape=slide.shapes.title)
+    if first.subtitle is not None:
+        _write_box(slide, first.subtitle, color=grey, align="center")
+    if first.source is not None:
+        _write_box(slide, first.source, color=grey, align="center")
 
     px_w = SLIDE_PICTURE_WIDTH_PX
     for done, chart in enumerate(charts, start=1):
-        slide = prs.slides.add_slide(prs.slide_layouts[5])  # "Title Only"
-        _place(slide.shapes.title, _MARGIN_IN, 0.25, inner, 0.85)
-        _set_text(slide.shapes.title, chart.title, TITLE_PT, bold=True)
-        slide.shapes.title.text_frame.paragraphs[0].alignment = PP_ALIGN.LEFT
-        top = 1.1
-        if chart.caption:
-            size, lines = _caption_size(chart.caption, inner)
-            height = lines * size * 1.2 / 72 + 0.15
-            box = slide.shapes.add_textbox(
-                Inches(_MARGIN_IN), Inches(top), Inches(inner), Inches(height)
+        slide = prs.slides.add_slide(title_only)
+        layout = slide_layout.chart_slide(
+            chart.title, chart.caption, plain_text(chart.footer(lang))
+        )
+        _write_box(slide, layout.title, shape=slide.shapes.title)
+        if layout.caption is not None:
+            _write_box(slide, layout.caption)
+        pic = layout.picture
+        try:
+            spec = pptx_native.native_spec(chart.figure) if native else None
+        except (TypeError, ValueError, KeyError):  # an unforeseen figure:
+            spec = None  # a picture of it is still right
+        if spec is not None:
+            pptx_native.add_native_chart(slide, spec, pic)
+        else:
+            # rendered at the box's aspect ratio rather than letterboxed
+            px_h = max(200, round(px_w * pic.height / pic.width))
+            figure = _figure_dict(chart.figure, slide=True)
+            opts = {"format": "png", "width": px_w, "height": px_h, "scale": 2}
+            png = images._render(figure, opts, timeout)
+            slide.shapes.add_picture(
+                io.BytesIO(png),
+                Inches(pic.left),
+                Inches(pic.top),
+                Inches(pic.width),
+                Inches(pic.height),
             )
-            _set_text(box, chart.caption, size)
-            top += height + 0.05
-        footer_top = SLIDE_HEIGHT_IN - 0.55
-        # the picture fills the box left between caption and footer: render it
-        # at that box's aspect ratio rather than letterboxing a 16:9 image
-        pic_h = footer_top - 0.1 - top
-        px_h = round(px_w * pic_h / inner)
-        spec = _figure_dict(chart.figure, slide=True)
-        opts = {"format": "png", "width": px_w, "height": px_h, "scale": 2}
-        png = images._render(spec, opts, timeout)
-        slide.shapes.add_picture(
-            io.BytesIO(png),
-            Inches(_MARGIN_IN),
-            Inches(top),
-            Inches(inner),
-            Inches(pic_h),
-        )
-        box = slide.shapes.add_textbox(
-            Inches(_MARGIN_IN), Inches(footer_top), Inches(inner), Inches(0.45)
-        )
-        _set_text(box, chart.footer(lang), FOOTER_PT, color=grey)
+        if layout.footer is not None:
+            _write_box(slide, layout.footer, color=grey)
         slide.notes_slide.notes_text_frame.text = data_notes(chart, lang=lang)
         if progress is not None:
             progress(done, total)

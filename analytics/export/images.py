@@ -323,6 +323,10 @@ def shutdown_renderer() -> None:
 atexit.register(shutdown_renderer)
 
 
+#: ``name`` of the footer annotation that :mod:`analytics.charts` adds.
+FOOTER_NAME = "footer"
+
+
 def _figure_dict(fig: go.Figure | dict, *, slide: bool = False) -> dict:
     """A copy of ``fig`` as a dict with a Cyrillic font set (and, for a slide,
     no figure title and a larger base font)."""
@@ -351,6 +355,15 @@ def _figure_dict(fig: go.Figure | dict, *, slide: bool = False) -> dict:
         layout["title"] = title if isinstance(title, dict) else {"text": ""}
         margin = dict(layout.get("margin") or {})
         margin.setdefault("t", 30)
+        # the slide prints the footer (unit, year, source) once, under the
+        # picture: the figure's own copy goes, and the room it took
+        notes = list(layout.get("annotations") or [])
+        footers = [a for a in notes if a.get("name") == FOOTER_NAME]
+        if footers:
+            layout["annotations"] = [a for a in notes if a.get("name") != FOOTER_NAME]
+            lines = str(footers[0].get("text", "")).count("<br>") + 1
+            if "b" in margin:
+                margin["b"] = max(40, margin["b"] - 16 * lines - 8)
         layout["margin"] = margin
     layout["font"] = font
     return spec

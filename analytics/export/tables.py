@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from analytics.chart_model import Chart
+from analytics.formatting import excel_formats, plain_text, round_frame
 from analytics.i18n import DEFAULT_LANG, LANGS, t
 
 _CSV_DIALECT = {"ru": (";", ","), "en": (",", ".")}
@@ -26,6 +27,15 @@ def _table(df: pd.DataFrame) -> pd.DataFrame:
     return df.reset_index()
 
 
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` as files get it: floats rounded to two digits beyond what the
+    screen shows (:func:`analytics.formatting.round_frame`), no plotly markup
+    in text or headers."""
+    out = round_frame(df, extra=2)
+    out.columns = [plain_text(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
 def table_to_csv(df: pd.DataFrame, *, lang: str = "ru") -> bytes:
     """A DataFrame as CSV bytes that Excel opens with Cyrillic intact.
 
@@ -37,7 +47,7 @@ def table_to_csv(df: pd.DataFrame, *, lang: str = "ru") -> bytes:
     if lang not in _CSV_DIALECT:
         raise ValueError(f"table_to_csv: lang must be 'ru' or 'en'; got {lang!r}")
     sep, decimal = _CSV_DIALECT[lang]
-    text = _table(df).to_csv(
+    text = _plain(_table(df)).to_csv(
         index=False, sep=sep, decimal=decimal, lineterminator="\r\n"
     )
     return text.encode("utf-8-sig")
@@ -189,7 +199,7 @@ def charts_to_xlsx(
             widths[i] = max(widths[i], _value_width(value))
 
         ws = wb.create_sheet(name)
-        table = _table(chart.data)
+        table = _plain(_table(chart.data))
         ws.append([str(c) for c in table.columns])
         for cell in ws[1]:
             cell.font = bold
@@ -199,6 +209,13 @@ def charts_to_xlsx(
             ws.append(row_values)
             for i, v in enumerate(row_values, start=1):
                 col_widths[i] = max(col_widths[i], _value_width(v))
+        # numbers shown grouped and rounded alike per column (the cells keep
+        # two more digits); Excel draws the reader's own decimal mark
+        for col, number_format in excel_formats(table).items():
+            for (cell,) in ws.iter_rows(
+                min_row=2, max_row=ws.max_row, min_col=col, max_col=col
+            ):
+                cell.number_format = number_format
         ws.freeze_panes = "A2"
         _autowidth(ws, col_widths)
 

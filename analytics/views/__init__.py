@@ -46,6 +46,9 @@ from analytics.views.overview import (  # noqa: F401
     composites,
 )
 from analytics.views.profile import (  # noqa: F401
+    PROFILE_BENCHMARKS,
+    price_years,
+    profile_gaps,
     profile_table,
     profile_trend,
 )

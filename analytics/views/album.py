@@ -9,6 +9,7 @@ from analytics import charts, gaps
 from analytics import selection as sel_
 from analytics.chart_model import Chart, footer_line
 from analytics.i18n import fmt_number, t
+from analytics.i18n import has as has_string
 from analytics.selection import Selection
 from analytics.store import (
     INDICATOR_ID,
@@ -98,13 +99,16 @@ def album_deviants(
         y_title="сокращение разрыва, σ в год"
         if lang == "ru"
         else "gap closed, σ per year",
+        lang=lang,
     )
     fig.update_layout(barmode="relative")
     best = table.iloc[0]
     caption = (
-        f"Лидер — {best['name']} ({best['model']}): разрыв до медианы сокращался на {fmt_number(best['score'], lang, digits=2)} σ в год, сильнее всего по «{best['best']}»."
+        f"Лидер — {best['name']} ({best['model']}): разрыв до медианы сокращался на {fmt_number(best['score'], lang, digits=2)} σ в год, сильнее всего по «{best['best']}» "
+        "(σ — стандартное отклонение показателя между территориями в начальном году)."
         if lang == "ru"
-        else f"Leader: {best['name']} ({best['model']}): the gap to the median closed by {fmt_number(best['score'], lang, digits=2)} σ a year, most on «{best['best']}»."
+        else f"Leader: {best['name']} ({best['model']}): the gap to the median closed by {fmt_number(best['score'], lang, digits=2)} σ a year, most on «{best['best']}» "
+        "(σ: the indicator's standard deviation across territories in the first year)."
     )
     out = table[
         ["name", "model", "score", "n_indicators", "best", "best_score"]
@@ -113,6 +117,9 @@ def album_deviants(
             "name": t("label.territory", lang),
             "model": "модель" if lang == "ru" else "model",
             "score": "σ/год" if lang == "ru" else "σ/year",
+            "n_indicators": "показателей" if lang == "ru" else "indicators",
+            "best": "сильнее всего по" if lang == "ru" else "most on",
+            "best_score": "σ/год по нему" if lang == "ru" else "σ/year on it",
         }
     )
     return Chart(
@@ -181,6 +188,7 @@ def models_comparison(store: Store, selection: Selection, indicator_id: str) -> 
         title=title,
         footer=footer,
         colour="label",
+        lang=lang,
     )
     fig.add_vline(x=100, line_dash="dot", line_color="#666")
     share = res.between_share
@@ -194,7 +202,10 @@ def models_comparison(store: Store, selection: Selection, indicator_id: str) -> 
     )
     unit = meta["unit"]
     ru = lang == "ru"
-    out = table.drop(columns=["label"]).rename(
+    words = table["management_model"].map(
+        lambda m: t(f"model.{m}", lang) if has_string(f"model.{m}") else m
+    )
+    out = table.drop(columns=["label"]).assign(management_model=words).rename(
         columns={
             "management_model": "модель" if ru else "model",
             "n_agglomerations": "агломераций" if ru else "agglomerations",

@@ -114,6 +114,7 @@ def render_sigma(result: SigmaResult, lang: str) -> Chart:
         y_title=measure_word,
         fit=result.fit,
         fit_label=t("sigma.trend", lang),
+        lang=lang,
     )
     first, last = disp.iloc[0], disp.iloc[-1]
     caption = t(

@@ -161,7 +161,8 @@ def index_table(
     # in the caption and the data, not on the chart.
     ratios = table[table["index"].str.startswith("ratio_")]
     fig = charts.estimates_with_ci(
-        table[~table["index"].str.startswith("ratio_")], title=title, footer=footer
+        table[~table["index"].str.startswith("ratio_")], title=title, footer=footer,
+        lang=lang,
     )
     theil_row = table.set_index("index").get("estimate", pd.Series()).get("theil")
     gini_row = table.set_index("index")["estimate"].get("gini")
@@ -309,6 +310,7 @@ def decomposition(
         x=YEAR,
         parts={"between": between, "within": within},
         y_title=t("index.theil", lang),
+        lang=lang,
     )
     first, last = table.iloc[0], table.iloc[-1]
     caption = t(
@@ -412,7 +414,7 @@ def compare_agglomerations(
         year,
         selection.weighted,
     )
-    fig = charts.estimates_with_ci(table, title=title, footer=footer, colour="model")
+    fig = charts.estimates_with_ci(table, title=title, footer=footer, colour="model", lang=lang)
     low, high = table.iloc[0], table.iloc[-1]
     caption = (
         f"Ровнее всего — {low.label} ({fmt_number(low.estimate, lang, digits=3)}), "

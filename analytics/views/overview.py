@@ -75,7 +75,7 @@ def composites(store: Store, selection: Selection) -> Chart:
         sel_.value_sources(store, sel_.comparable_indicators(store, ids), ids),
         lang,
     )
-    footer = footer_line("0–100", year, source, False, lang)
+    footer = footer_line("0–100", year, source, None, lang)
     order = (
         table.groupby("name")["score"]
         .mean()
@@ -90,6 +90,7 @@ def composites(store: Store, selection: Selection) -> Chart:
         y="score",
         colour="theme",
         y_title="0–100",
+        lang=lang,
     )
     fig.update_xaxes(categoryorder="array", categoryarray=order)
     parts = []
@@ -99,16 +100,19 @@ def composites(store: Store, selection: Selection) -> Chart:
         if pd.isna(top["rank_p95"]):
             robust = ""
         else:
-            span = (
-                f"{int(top['rank_p05'])}"
-                if top["rank_p05"] == top["rank_p95"]
-                else f"{int(top['rank_p05'])}–{int(top['rank_p95'])}"
-            )
-            robust = (
-                f" (место {span} при любых методах)"
-                if lang == "ru"
-                else f" (rank {span} across methods)"
-            )
+            low_rank, high_rank = int(top["rank_p05"]), int(top["rank_p95"])
+            if low_rank == high_rank:
+                robust = (
+                    f" (место {low_rank} при любом методе)"
+                    if lang == "ru"
+                    else f" (rank {low_rank} whatever the method)"
+                )
+            else:  # «best» holds for the main method only: say so
+                robust = (
+                    f" (при других методах свёртки — места {low_rank}–{high_rank})"
+                    if lang == "ru"
+                    else f" (ranks {low_rank}–{high_rank} with other methods)"
+                )
         parts.append(
             f"{theme_word}: лучше всех {top['name']}{robust}, хуже всех {low['name']}"
             if lang == "ru"
@@ -127,6 +131,6 @@ def composites(store: Store, selection: Selection) -> Chart:
         unit="0–100",
         year=year,
         source=source,
-        weighted=False,
+        weighted=None,
         notes="\n".join(notes),
     )

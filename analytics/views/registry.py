@@ -74,6 +74,7 @@ PARAMS = (
     "neighbourhood",
     "km",
     "agreements",
+    "prices",
 )
 
 
@@ -229,6 +230,12 @@ PROFILE_TABLE = View(
 PROFILE_TREND = View(
     "profile_trend",
     profile.profile_trend,
+    ("territory", "indicator", "prices"),
+    page="profile",
+)
+PROFILE_GAPS = View(
+    "profile_gaps",
+    profile.profile_gaps,
     ("territory", "indicator"),
     page="profile",
 )
@@ -302,6 +309,7 @@ VIEWS: tuple[View, ...] = (
     MORAN_SCATTER,
     PROFILE_TABLE,
     PROFILE_TREND,
+    PROFILE_GAPS,
 )
 
 

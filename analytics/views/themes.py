@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from analytics import charts, gaps
+from analytics import charts, coverage, gaps
 from analytics import selection as sel_
 from analytics.chart_model import Chart
 from analytics.i18n import fmt_amount, fmt_number, fmt_ratio, t
@@ -47,7 +47,9 @@ def ranking(store: Store, selection: Selection, indicator_id: str) -> Chart:
     data = _year_panel(store, selection, indicator_id)
     ascending = meta["direction"] < 0
     data = data.sort_values(VALUE, ascending=ascending, kind="stable")
-    median = float(data[VALUE].median())
+    cover = coverage.Coverage(len(data), len(_member_ids(store, selection)))
+    # a median of a few territories is not the agglomeration's median
+    median = float(data[VALUE].median()) if cover.enough else math.nan
     year = str(selection.year)
     footer, source = _footer(
         store,
@@ -77,6 +79,13 @@ def ranking(store: Store, selection: Selection, indicator_id: str) -> Chart:
         worst_value=fmt_number(worst[VALUE], lang),
         ratio=fmt_ratio(ratio, lang),
     )
+    if not cover.enough:
+        caption = t(
+            "coverage.too_few", lang, covered=cover.covered, total=cover.total
+        )
+    elif cover.partial:
+        note = t("coverage.partial_note", lang, covered=cover.covered, total=cover.total)
+        caption = f"{caption.rstrip('.')} ({note})."
     table = pd.DataFrame(
         {
             t("label.territory", lang): data["name"].to_numpy(),
@@ -152,7 +161,7 @@ def heatmap(store: Store, selection: Selection, theme: str) -> Chart:
         text[ind] = [f"{fmt_number(v, lang)} {metas[ind]['unit']}" for v in values[ind]]
     z.index = [labels[i] for i in z.index]
     text.index = z.index
-    z.columns = [charts.wrap(metas[i]["name"], 22) for i in keep]
+    z.columns = [metas[i]["name"] for i in keep]  # charts.heatmap wraps them
     text.columns = z.columns
     year = str(selection.year)
     theme_word = t(f"theme.{theme}", lang)
@@ -193,7 +202,7 @@ def heatmap(store: Store, selection: Selection, theme: str) -> Chart:
         unit="z",
         year=year,
         source=source,
-        weighted=False,
+        weighted=None,  # z-scores: no population weighting to state
     )
 
 
@@ -287,6 +296,12 @@ def gap_to_benchmark(
             t("empty.indicator", lang, indicator=meta["name"], year=selection.year)
         )
     members = sel_.members(store, selection.agglomeration_id).set_index(TERRITORY_ID)
+    cover = coverage.Coverage(int(year_rows[VALUE].notna().sum()), len(members))
+    if benchmark in ("median", "best_quartile", "weighted_mean") and not cover.enough:
+        # a median of a few territories is not the agglomeration's
+        raise NoData(
+            t("coverage.too_few", lang, covered=cover.covered, total=cover.total)
+        )
     table["name"] = [_tname(members.loc[i], lang) for i in table[TERRITORY_ID]]
     table = table.rename(columns={"gap_abs": "gap"})
     word = t(f"benchmark.{benchmark}", lang)
@@ -367,7 +382,8 @@ def gap_to_benchmark(
         unit=meta["unit"],
         year=year,
         source=source,
-        weighted=benchmark == "weighted_mean",
+        # only the weighted mean is weighted; a median or the core is neither
+        weighted=True if benchmark == "weighted_mean" else None,
     )
 
 

@@ -250,7 +250,7 @@ def display_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 
     >>> shown = display_table(pd.DataFrame({"a": [1234.5678], "b": [3]}), "ru")
     >>> shown["a"].tolist(), shown["b"].tolist()
-    (['1\\xa0235'], [3])
+    (['1\\u202f235'], [3])
     """
     out = frame.copy()
     for column in out.columns:

@@ -165,6 +165,7 @@ def typology_view(
         x_title=x_title,
         y_title=y_title,
         text="label",
+        lang=lang,
     )
     caption = (
         f"{len(emb)} территорий {len(set(members.loc[emb.index, 'agglomeration_id']))} агломераций в {model.n_clusters_} типах (ромбы — выбранная агломерация); "
@@ -177,7 +178,7 @@ def typology_view(
         key="typology_scatter",
         figure=fig,
         data=emb.reset_index()[
-            [TERRITORY_ID, "name", "agglomeration", "type", "pc1", "pc2"]
+            [TERRITORY_ID, "name", "agglomeration", "type", "cluster", "pc1", "pc2"]
         ],
         title=title,
         caption=caption,
@@ -199,7 +200,6 @@ def typology_view(
         else "Type profiles: mean z by indicator"
     )
     p_fig = charts.heatmap(prof.round(2), title=p_title, footer=footer_base, lang=lang)
-    p_fig.update_xaxes(tickangle=-40)
     profiles = Chart(
         key="typology_profiles",
         figure=p_fig,
@@ -234,6 +234,7 @@ def typology_view(
             y_title="широта" if lang == "ru" else "latitude",
             text="label",
             geo=True,
+            lang=lang,
         )
         missing = len(emb) - len(located)
         m_caption = (

@@ -19,6 +19,6 @@ def test_data_page_shows_sources_and_rejects(tmp_path, shared_data, monkeypatch)
     assert not at.exception
     assert [t.value for t in at.title] == ["Данные и качество"]
     sources = at.dataframe[0].value
-    assert sources.file_name.tolist() == ["Раздел 9- Валовой региональный продукт.xlsx"]
+    assert sources["Файл"].tolist() == ["Раздел 9- Валовой региональный продукт.xlsx"]
     rejects = at.dataframe[2].value
-    assert "«…» — данных нет" in set(rejects.reason)
+    assert "«…» — данных нет" in set(rejects["Причина"])

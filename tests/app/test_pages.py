@@ -156,7 +156,7 @@ def test_album_lists_deviants_and_models(app):
     assert any("сокращал разрыв" in title for title in titles)
     assert any("Модели управления" in title for title in titles)
     models = at.dataframe[0].value
-    assert {"council", "project"} <= set(models["модель"])
+    assert {"совет агломерации", "проект агломерации"} <= set(models["модель"])
 
 
 def test_click_hint_only_under_charts_of_territories(app):
@@ -172,3 +172,20 @@ def test_indicator_names_and_units_follow_the_language(app):
     at = app("finance", lang="en", agg="krasnoyarsk", year="2020")
     options = at.selectbox(key="ind_finance").options
     assert options and not any("руб" in o or "жител" in o for o in options), options
+
+
+def test_a_page_of_charts_offers_them_all_in_one_zip(app):
+    import io
+    import zipfile
+
+    from analytics.export.bundle import charts_to_zip
+
+    at = app("finance", lang="ru", agg="krasnoyarsk", year="2020")
+    buttons = {b.key: b.label for b in at.get("download_button")}
+    assert buttons["download_page_charts"].startswith("Скачать все графики страницы")
+    # the session keeps how to rebuild each chart (a cached call), not charts
+    charts = [rebuild() for rebuild in at.session_state["_charts"].values()]
+    data = charts_to_zip(charts[:2], title="графики", lang="ru")
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert "графики.xlsx" in names
+    assert sum(n.endswith(".csv") for n in names) == 2

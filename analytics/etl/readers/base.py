@@ -24,6 +24,7 @@ RECORD_COLUMNS = [
     "territory_code",  # OKTMO/OKATO or store id when the file has one, else ""
     "indicator_key",  # key into ReadResult.indicators
     "year",
+    "period",  # "year" (annual), "Q1", "M03", "M01-M03", "D01-09": see periods
     "value",  # float, in the published unit
     "sheet",
     "cell",  # A1 reference, or "row N, column X" for CSV
@@ -100,6 +101,13 @@ class ReadResult:
     code_names: dict[str, str] = field(default_factory=dict)  # dictionaries
 
     def add_records(self, frame: pd.DataFrame) -> None:
+        if len(frame) and "period" not in frame.columns:
+            # readers of annual tables give no period: every value is annual
+            frame = frame.assign(
+                period=pd.Categorical.from_codes(
+                    np.zeros(len(frame), np.int8), ["year"], validate=False
+                )
+            )
         if len(frame):
             lazy = [c for c in (CELL_ROW, CELL_COLUMN) if c in frame.columns]
             columns = RECORD_COLUMNS + lazy
@@ -158,6 +166,7 @@ class RecordBuilder:
         raw: object,
         row: int,
         col: int,
+        period: str = "year",
     ) -> Parsed:
         parsed = parse_value(raw)
         ref = cell_ref(row, col)
@@ -168,6 +177,7 @@ class RecordBuilder:
                     territory_code,
                     indicator_key,
                     year,
+                    period,
                     parsed.value,
                     self.sheet,
                     ref,

@@ -7,10 +7,12 @@ federal district, subject), then one column per classifier («Все товар�
 услуги»), then the values. ``Паспорт`` holds key/value rows: the indicator's
 name, the unit («* процент»), the date of the last update.
 
-Only annual values are loaded: a column is annual when its period is empty,
-«год» or «январь-декабрь», or when it is December compared with December of
-the previous year (the annual measure that «Регионы России» publishes too).
-Monthly and quarterly columns are skipped, each cell listed with the reason.
+A column is annual when its period is empty, «год» or «январь-декабрь», or
+when it is December compared with December of the previous year (the annual
+measure that «Регионы России» publishes too). Monthly, quarterly and
+cumulative columns («январь», «I квартал», «январь-март», «декабрь» alone)
+load with their period (see :mod:`analytics.etl.readers.periods`); the
+analysis reads the annual ones.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from analytics.etl.readers.base import (
     RecordBuilder,
     text,
 )
+from analytics.etl.readers.periods import ANNUAL, parse_subperiod
 
 LAYOUT = "emiss"
 DATA_SHEET = "Данные"
@@ -104,20 +107,23 @@ def read_emiss(sheets: dict[str, list[list]], result: ReadResult) -> int:
             year = parse_year(rows[year_row][col])
             period = " ".join(text(rows[p][col]) for p in period_rows[:1])
             base = " ".join(text(rows[p][col]) for p in period_rows[1:])
-            if not _is_annual(period, base):
-                if text(row[col]):
-                    result.reject(
-                        sheet=DATA_SHEET,
-                        cell=f"{_col(col)}{r + 1}",
-                        raw=row[col],
-                        reason=f"значение за период «{period} {year}» — не годовое, "
-                        "пропущено",
-                        kind="skipped",
-                    )
-                continue
+            code_period = ANNUAL
             qualifier = base.strip()
-            if period.lower() == "декабрь" and qualifier:
-                qualifier = f"декабрь {qualifier[:1].lower()}{qualifier[1:]}"
+            if _is_annual(period, base):
+                if period.lower().strip() == "декабрь" and qualifier:
+                    qualifier = f"декабрь {qualifier[:1].lower()}{qualifier[1:]}"
+            else:
+                code_period = parse_subperiod(period) or ""
+                if not code_period:
+                    if text(row[col]):
+                        result.reject(
+                            sheet=DATA_SHEET,
+                            cell=f"{_col(col)}{r + 1}",
+                            raw=row[col],
+                            reason=f"период «{period} {year}» не распознан",
+                            kind="invalid",
+                        )
+                    continue
             full = name
             if dims:
                 full = f"{full}: {', '.join(d[:1].lower() + d[1:] for d in dims)}"
@@ -137,6 +143,7 @@ def read_emiss(sheets: dict[str, list[list]], result: ReadResult) -> int:
                 raw=row[col],
                 row=r,
                 col=col,
+                period=code_period,
             )
     return builder.flush()
 

@@ -180,6 +180,36 @@ def _check_alignment(
                 )
 
 
+def _path_unit(path: str) -> tuple[str, str]:
+    """A column's header path without footnote digits glued to words
+    («Численность рабочей силы5»), «в том числе» / «из них» before a child,
+    and the unit a part states («всего, тыс.человек», «в %»): (path, unit)."""
+    from analytics.etl.readers.grid import _is_unit_text, split_unit
+
+    parts, unit = [], ""
+    for part in path.split(" — "):
+        part = re.sub(r"(?<=[а-яё])\d+(\))?(?=\s|$|,)", "", part)
+        part = re.sub(r"^(в том числе|из них|из него|включая)\s*:?\s*", "", part)
+        part = part.strip()
+        if not part:
+            continue
+        if _is_unit_text(part) and not part.lower().startswith("на "):
+            unit = unit or part
+            continue
+        head, stated = split_unit(part)
+        if stated:
+            unit = unit or stated
+            part = head
+        parts.append(part)
+    return " — ".join(parts), unit
+
+
+def _row_unit(label: str) -> tuple[str, str]:
+    from analytics.etl.readers.grid import split_unit
+
+    return split_unit(label)
+
+
 def read_region_year_sheet(
     rows: list[list], sheet: str, result: ReadResult, *, source_kind: str = "regions"
 ) -> int:
@@ -224,11 +254,17 @@ def read_region_year_sheet(
     result.layouts[sheet] = layout
 
     keys: dict[int, tuple[str, int]] = {}
+    group_units: dict[str, str] = {}
     for col in year_cols:
         path = paths[col] if col < len(paths) else ""
         col_unit = unit
         col_name = name
         if path:
+            path, stated = _path_unit(path)
+            group = path.split(" — ")[0]
+            if stated:
+                group_units.setdefault(group, stated)
+            col_unit = stated or group_units.get(group) or unit
             unit_match = re.search(r"\(([^()]*)\)\s*$", path)
             if unit_match and looks_like_unit_line(f"({unit_match.group(1)})"):
                 q, u = _split_unit_line(unit_match.group(1))
@@ -270,7 +306,28 @@ def read_region_year_sheet(
         if _STRUCTURAL.match(label):
             continue
         territory = clean_label(label)
-        for col, (key, year) in keys.items():
+        row_keys = keys
+        head, row_unit = _row_unit(territory)
+        if row_unit:
+            # «Российская Федерация, млрд руб.» in a table in millions: the
+            # row states its own unit
+            territory = head
+            row_keys = {}
+            for col, (key, year) in keys.items():
+                raw = result.indicators[key]
+                own = f"{source_kind}:{raw.name_ru}|{row_unit}"
+                result.indicators.setdefault(
+                    own,
+                    RawIndicator(
+                        key=own,
+                        name_ru=raw.name_ru,
+                        unit=row_unit,
+                        code=raw.code,
+                        source_kind=source_kind,
+                    ),
+                )
+                row_keys[col] = (own, year)
+        for col, (key, year) in row_keys.items():
             builder.add(
                 territory_name=territory,
                 indicator_key=key,

@@ -140,20 +140,41 @@ def _pandas_frame(
             encoding=encoding,
         )
     except pd.errors.ParserError as error:
-        fields = re.search(
-            r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error)
-        )
-        where = (
-            f"в строке {fields[2]} полей {fields[3]}, а в заголовке {fields[1]}"
-            if fields
-            else str(error).strip()
-        )
-        raise LayoutError(
-            f"{path.name}: строки разной длины, CSV не разобран: {where}"
-        ) from error
+        frame = _ragged_frame(text_data, delimiter)
+        if frame is None:
+            raise LayoutError(
+                f"{path.name}: CSV не разобран: {str(error).strip()}"
+            ) from error
     frame.columns = [str(c).strip() for c in frame.columns]
     unnamed = [c for c in frame.columns if c == "" or c.startswith("Unnamed")]
     return frame.drop(columns=unnamed)
+
+
+def _ragged_frame(text_data: str, delimiter: str) -> pd.DataFrame | None:
+    """The CSV with its rows that have more fields than the header blanked
+    (each listed in ``frame.attrs["ragged"]`` as (line, fields, width), for a
+    reject per row); rows with fewer fields are padded, as pandas does. None
+    when the header itself is unreadable."""
+    reader = csv.reader(io.StringIO(text_data), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        return None
+    good, ragged = [], []
+    width = len(header)
+    try:
+        for row in reader:
+            if len(row) > width:
+                # kept blank, so that the rows after it keep their line numbers
+                ragged.append((reader.line_num, len(row), width))
+                good.append([""] * width)
+            elif row:
+                good.append(row + [""] * (width - len(row)))
+    except csv.Error:
+        return None
+    frame = pd.DataFrame(good, columns=header, dtype=str)
+    frame.attrs["ragged"] = ragged
+    return frame
 
 
 def read_table(path: Path) -> pa.Table | pd.DataFrame:
