@@ -454,7 +454,8 @@ def partner_network(
         name=t("partners.legend.territory", lang),
     )
     lat0 = float(np.nanmean(nodes["lat"])) if len(nodes) else 55.0
-    fig.update_layout(plot_bgcolor="#FFFFFF")
+    # a map drawn on x/y: the deck keeps it a picture, not a native chart
+    fig.update_layout(plot_bgcolor="#FFFFFF", meta={"native": False})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(
         visible=False,
