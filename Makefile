@@ -33,6 +33,22 @@ $(STAMP): requirements.txt Makefile
 	    echo "NOTE: install chromium (apt-get install chromium) to enable image export"; \
 	  fi; \
 	fi
+	@# A Java runtime runs analytics.batch's Spark engine (and its tests).
+	@if ! command -v java >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq; \
+	    jdk=$$(for p in openjdk-17-jre-headless default-jdk-headless; do \
+	      apt-cache policy $$p 2>/dev/null | grep -q 'Candidate: [0-9]' \
+	        && { echo $$p; break; }; done); \
+	    if [ -n "$$jdk" ]; then \
+	      echo "Installing Debian $$jdk (Spark engine of analytics.batch)"; \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$jdk >/dev/null \
+	        || echo "WARNING: $$jdk could not be installed; Spark tests will skip"; \
+	    else echo "WARNING: no Java package found; Spark tests will skip"; fi; \
+	  else \
+	    echo "NOTE: install a Java 17 runtime to use the Spark engine"; \
+	  fi; \
+	fi
 	@# The deck measures its text with Liberation Sans (Arial's metrics).
 	@if [ ! -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] \
 	  && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \

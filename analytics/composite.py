@@ -30,8 +30,12 @@ the result, so that a user can see why an indicator is not in the index:
    ``zscore``     :math:`(v - \\bar v) / s_v` (population SD, ``ddof=0``)
    ``rank``       percentile rank :math:`100\\,(r - 1)/(n - 1)`, ties averaged
    ``target``     distance to a target :math:`t` (default: the best value),
-                  :math:`100\\,(1 - d\\,(t - x) / |t|)`: 100 at the target,
-                  :math:`100\\,x/t` for :math:`d = +1`
+                  as COINr's ``n_dist2targ`` with ``cap_max``:
+                  :math:`100\\,\\min(1, (x - x_w) / (t - x_w))`, where
+                  :math:`x_w` is the worst value (the minimum for
+                  :math:`d = +1`, the maximum for :math:`d = -1`): 0 for
+                  the worst territory, 100 at or beyond the target, in
+                  [0, 100]; the target must be better than the worst value
    =============  ==========================================================
 
 5. **Weights**: equal, or user-given (renormalised to sum 1 over the
@@ -314,7 +318,11 @@ def _normalise(
             n = (~np.isnan(v)).sum(axis=0)
             return 100.0 * (ranks - 1.0) / (n - 1.0)
         if method == "target":
-            return 100.0 * (1.0 - direction * (targets - x) / np.abs(targets))
+            # COINr n_dist2targ, cap_max = TRUE: (x - min)/(t - min) when
+            # higher is better, (max - x)/(max - t) when lower is; both are
+            # (x - worst)/(t - worst)
+            worst = np.where(direction > 0, np.nanmin(x, axis=0), np.nanmax(x, axis=0))
+            return np.minimum(100.0 * (x - worst) / (targets - worst), 100.0)
     raise ValueError(
         f"composite_index: normalisation must be one of {list(NORMALISATIONS)}; "
         f"got {method!r}"
@@ -341,9 +349,34 @@ def _aggregate(y: np.ndarray, weights: np.ndarray, method: str) -> np.ndarray:
     return np.exp(scores) if method == "geometric" else scores
 
 
+#: Scores closer than this (relative to the largest absolute score of the
+#: column, at least 1) are ties: equal scores summed in another order differ
+#: in the last bits, and must not get different ranks.
+TIE_TOLERANCE = 1e-9
+
+
 def _ranks(scores: np.ndarray) -> np.ndarray:
-    """Rank 1 = the highest score, per column; ties share the best rank."""
-    return _rank_columns(-scores, "min")
+    """Rank 1 = the highest score, per column; ties share the best rank
+    (``min`` method), floating-point noise included (:data:`TIE_TOLERANCE`);
+    NaN stays NaN."""
+    scores = np.asarray(scores, dtype=float)
+    if scores.size == 0:
+        return scores.copy()
+    key = np.where(np.isnan(scores), np.inf, -scores)  # NaN sorts last
+    order = np.argsort(key, axis=0, kind="stable")
+    ordered = np.take_along_axis(key, order, axis=0)
+    with np.errstate(all="ignore"):
+        scale = np.nanmax(np.where(np.isnan(scores), 0.0, np.abs(scores)), axis=0)
+    tol = TIE_TOLERANCE * np.maximum(scale, 1.0)
+    starts = np.ones(ordered.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        starts[1:] = ~(np.diff(ordered, axis=0) <= tol)
+    position = np.arange(len(ordered))[:, None] * np.ones(ordered.shape[1:], int)
+    first = np.maximum.accumulate(np.where(starts, position, 0), axis=0)
+    ranks = np.empty(ordered.shape)
+    np.put_along_axis(ranks, order, first + 1.0, axis=0)
+    ranks[np.isnan(scores)] = np.nan
+    return ranks
 
 
 # --------------------------------------------------------------------------
@@ -366,7 +399,8 @@ class CompositeIndex:
     scores : pandas.DataFrame
         One row per territory, best first: ``territory_id``, ``score``
         (unitless; 0–100 for ``minmax``/``rank``, z units for ``zscore``,
-        % of target for ``target``, 1–100 for geometric aggregation),
+        0–100 for ``target`` (100 = at the target), 1–100 for geometric
+        aggregation),
         ``rank`` (1 = best), ``n_indicators`` (indicators it has).
     normalised : pandas.DataFrame
         Wide: territories × included indicators, the normalised values
@@ -613,11 +647,14 @@ def composite_index(
     target = np.array(
         [targets.get(ind, b) for ind, b in zip(keep, best, strict=True)], dtype=float
     )
-    if normalisation == "target" and (target == 0).any():
-        bad = keep[int(np.flatnonzero(target == 0)[0])]
+    worst = np.where(direction > 0, np.nanmin(x, axis=0), np.nanmax(x, axis=0))
+    beyond_worst = direction * (target - worst) <= 0
+    if normalisation == "target" and beyond_worst.any():
+        at = int(np.flatnonzero(beyond_worst)[0])
         raise ValueError(
-            f"{fn}: the target of {bad!r} is 0; distance to target is undefined "
-            "(give a non-zero target or another normalisation)"
+            f"{fn}: the target of {keep[at]!r} ({target[at]:g}) is not better than "
+            f"its worst value ({worst[at]:g}); distance to target is undefined "
+            "(give a better target or another normalisation)"
         )
     w = _base_weights(fn, keep, weights)
     if not w.sum() > 0:
@@ -709,7 +746,9 @@ def _sensitivity(
     draws = np.vstack([w, w * factors])
     draws /= draws.sum(axis=1, keepdims=True)
     labels = ["base"] + [f"draw {k}" for k in range(1, n_draws + 1)]
-    norms = [m for m in NORMALISATIONS if m != "target" or (target != 0).all()]
+    worst = np.where(direction > 0, np.nanmin(x, axis=0), np.nanmax(x, axis=0))
+    target_ok = (direction * (target - worst) > 0).all()
+    norms = [m for m in NORMALISATIONS if m != "target" or target_ok]
     ranks, rows = [], []
     for norm, agg in product(norms, AGGREGATIONS):  # 8 cases; draws vectorised
         y = _normalise(x, direction, norm, target)

@@ -29,15 +29,22 @@ from analytics import indices
 from analytics.store import TERRITORY_ID, VALUE, YEAR
 
 __all__ = [
+    "LOG_MEASURES",
     "BetaConvergence",
+    "ConvergencePanel",
     "RankMobility",
     "SigmaConvergence",
     "beta_convergence",
+    "convergence_panel",
     "rank_mobility",
     "sigma_convergence",
 ]
 
 SigmaMeasure = Literal["cv", "theil", "sd_log", "gini", "mld"]
+
+#: Measures built on logarithms: they need positive values (the CV, the Gini
+#: and the Theil index accept zeros). Beta convergence is log growth: "beta".
+LOG_MEASURES: frozenset[str] = frozenset({"sd_log", "mld", "beta"})
 
 
 def _stats():
@@ -70,6 +77,88 @@ def _clean_panel(
             "keep one value per territory and year"
         )
     return panel
+
+
+@dataclass(frozen=True, eq=False)
+class ConvergencePanel:
+    """The panel a convergence view uses, and what was left out of it.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        The rows kept (the input's columns).
+    dropped_zero : int
+        Values of 0 left out (only for :data:`LOG_MEASURES`).
+    dropped_negative : int
+        Negative values left out (no index here accepts them).
+    balanced : bool
+        Whether every territory kept has a value in every year kept.
+    dropped_territories : int
+        Territories left out to balance the panel.
+    per_year : pandas.Series
+        Territories per year in ``data`` (index: year).
+    """
+
+    data: pd.DataFrame
+    dropped_zero: int
+    dropped_negative: int
+    balanced: bool
+    dropped_territories: int
+    per_year: pd.Series
+
+
+def convergence_panel(
+    df: pd.DataFrame,
+    *,
+    measure: str,
+    territory: Hashable = TERRITORY_ID,
+    year: Hashable = YEAR,
+    value: Hashable = VALUE,
+    min_territories: int = 3,
+) -> ConvergencePanel:
+    """Rows for a convergence measure, and a count of everything left out.
+
+    Missing values are dropped; negative values always (no index accepts
+    them); zeros only for :data:`LOG_MEASURES` (``"beta"`` included). The
+    panel is then balanced -- only territories with a value in every year --
+    when that keeps at least ``min_territories``; otherwise it stays
+    unbalanced and ``balanced`` is False, so that a change of the set of
+    territories is said, not mistaken for convergence.
+
+    >>> panel = pd.DataFrame({
+    ...     "territory_id": ["a", "b", "c", "d"] * 3,
+    ...     "year": np.repeat([2020, 2021, 2022], 4),
+    ...     "value": [1, 0, 3, 4, 2, 0, 4, 5, 3, 1, 5, np.nan]})
+    >>> res = convergence_panel(panel, measure="cv")
+    >>> res.dropped_zero, res.balanced, res.dropped_territories
+    (0, True, 1)
+    >>> res.per_year.tolist()
+    [3, 3, 3]
+    >>> convergence_panel(panel, measure="sd_log").dropped_zero
+    2
+    """
+    data = df.dropna(subset=[value])
+    values = data[value].to_numpy(dtype=float)
+    negative = values < 0
+    zero = (values == 0) & (measure in LOG_MEASURES)
+    data = data[~(negative | zero)]
+    n_years = data[year].nunique()
+    per_territory = data.groupby(territory, observed=True)[year].nunique()
+    complete = per_territory.index[per_territory == n_years]
+    balanced = len(complete) >= min_territories
+    dropped_territories = 0
+    if balanced:
+        dropped_territories = int(len(per_territory) - len(complete))
+        data = data[data[territory].isin(complete)]
+    per_year = data.groupby(year, observed=True)[territory].nunique().sort_index()
+    return ConvergencePanel(
+        data=data,
+        dropped_zero=int(zero.sum()),
+        dropped_negative=int(negative.sum()),
+        balanced=bool(balanced and per_year.nunique() <= 1),
+        dropped_territories=dropped_territories,
+        per_year=per_year,
+    )
 
 
 def _sd_log(values: np.ndarray, weights: np.ndarray | None, *, name: str) -> float:
@@ -130,6 +219,8 @@ class SigmaConvergence:
 
 
 def _trend(slope: float, pvalue: float, alpha: float) -> str:
+    """The claim a slope supports: its sign only when p < alpha (shared by
+    sigma and beta convergence, so the same evidence reads the same)."""
     if pvalue < alpha and slope < 0:
         return "converging"
     if pvalue < alpha and slope > 0:
@@ -289,6 +380,13 @@ class BetaConvergence:
     data : pandas.DataFrame
         The regression's input: territory, ``initial_log``, ``growth``
         (annual log growth), ``weight``.
+    trend : str
+        The claim the evidence supports, as for :class:`SigmaConvergence`:
+        ``"converging"`` (beta < 0 and p < alpha: the territories that
+        started lower grew faster), ``"diverging"`` (beta > 0 and p < alpha)
+        or ``"no significant trend"``.
+    alpha : float
+        Significance level used for ``trend``.
     """
 
     beta: float
@@ -303,6 +401,8 @@ class BetaConvergence:
     end: int
     weighted: bool
     data: pd.DataFrame
+    trend: str = "no significant trend"
+    alpha: float = 0.05
 
 
 def _two_years(
@@ -345,6 +445,7 @@ def beta_convergence(
     year: Hashable = YEAR,
     value: Hashable = VALUE,
     weight: Hashable | None = None,
+    alpha: float = 0.05,
 ) -> BetaConvergence:
     """Absolute beta convergence between two years.
 
@@ -375,6 +476,9 @@ def beta_convergence(
     weight : hashable, optional
         Column of weights, e.g. population in persons; the start year's is
         used.
+    alpha : float
+        Significance level for ``trend``: a negative beta is a claim of
+        convergence only when its p-value is below it.
 
     Returns
     -------
@@ -389,8 +493,8 @@ def beta_convergence(
     ...     "year": [2010, 2010, 2010, 2020, 2020, 2020],
     ...     "value": [100.0, 200.0, 400.0, 200.0, 300.0, 480.0]})
     >>> res = beta_convergence(panel, start=2010, end=2020)
-    >>> round(res.beta, 4), round(res.half_life, 1)
-    (-0.0368, 15.1)
+    >>> round(res.beta, 4), round(res.half_life, 1), res.trend
+    (-0.0368, 15.1, 'converging')
     """
     both = _two_years(
         "beta_convergence",
@@ -471,6 +575,8 @@ def beta_convergence(
         end=end,
         weighted=weight is not None,
         data=data,
+        trend=_trend(beta, pvalue, alpha),
+        alpha=alpha,
     )
 
 

@@ -559,8 +559,141 @@ STRINGS: dict[str, dict[str, str]] = {
     "caption.index_gini": {"ru": "Джини {value}", "en": "Gini {value}"},
     "caption.index_theil": {"ru": ", Тейл {value}", "en": ", Theil {value}"},
     "caption.index_bootstrap": {
-        "ru": "; {n} территорий, 95% интервалы — бутстрэп ({n_boot} повторов).",
-        "en": "; {n} territories, 95% bootstrap intervals ({n_boot} resamples).",
+        "ru": "; {n} территорий, 95% интервалы — стьюдентизированный бутстрэп "
+        "({n_boot} повторов) там, где в моделировании он накрывал истинное "
+        "значение не реже чем в 90% случаев: {indices}.",
+        "en": "; {n} territories, 95% intervals by the studentized bootstrap "
+        "({n_boot} resamples) where it covered the true value at least 90% of "
+        "the time in simulation: {indices}.",
+    },
+    "caption.index_loo": {
+        "ru": " Для {indices} интервала нет ({reason}); вместо него показан "
+        "разброс индекса без одной территории — насколько он зависит от любой "
+        "из них; это не доверительный интервал.",
+        "en": " {indices}: no interval ({reason}); the bars show the range of the "
+        "index without any one territory (how much it depends on a single "
+        "territory), not a confidence interval.",
+    },
+    "caption.interval_meaning": {
+        "ru": " Территории агломерации — вся совокупность, а не выборка: интервал "
+        "читается как неопределённость неравенства, которое порождает процесс, "
+        "давший значения этого года (одна из его возможных реализаций).",
+        "en": " The territories are the whole population, not a sample: the "
+        "interval bounds the inequality of the process that generated this "
+        "year's values, of which they are one realisation.",
+    },
+    "reason.few_territories": {
+        "ru": "при {n} территориях метод накрывает истину реже 90% случаев; "
+        "нужно не меньше {need}",
+        "en": "with {n} territories the method covers the true value less than "
+        "90% of the time; it needs {need}",
+    },
+    "reason.no_method": {
+        "ru": "ни один метод не накрывал истину в 90% случаев при n ≤ 30",
+        "en": "no method covered the true value 90% of the time at n ≤ 30",
+    },
+    "reason.no_population_value": {
+        "ru": "у индекса нет значения для совокупности: он растёт с числом "
+        "территорий",
+        "en": "the index has no population value: it grows with the number of "
+        "territories",
+    },
+    "reason.unmeasured": {
+        "ru": "покрытие интервала не измерялось",
+        "en": "the interval's coverage was not measured",
+    },
+    "reason.unstable": {
+        "ru": "интервал неустойчив: ошибка квантиля по методу складного ножа "
+        "несостоятельна, и границы доходят до сотни значений индекса",
+        "en": "the interval is unstable: a quantile's jackknife error is not "
+        "consistent, and the bounds reach a hundred times the index",
+    },
+    "reason.undefined": {
+        "ru": "индекс на границе своих значений",
+        "en": "the index is at its bound",
+    },
+    "caption.compare_intervals": {
+        "ru": " Полосы — 95% интервал (стьюдентизированный бутстрэп) у {shown} из "
+        "{total} агломераций: тех, где территорий не меньше {need}; у остальных "
+        "— разброс индекса без одной территории, а не доверительный интервал.",
+        "en": " Bars: 95% interval (studentized bootstrap) for {shown} of {total} "
+        "agglomerations, those with at least {need} territories; for the others, "
+        "the range of the index without one territory, not a confidence "
+        "interval.",
+    },
+    "caption.compare_loo": {
+        "ru": " Полосы — разброс индекса без одной территории, а не "
+        "доверительный интервал ({reason}).",
+        "en": " Bars: the range of the index without one territory, not a "
+        "confidence interval ({reason}).",
+    },
+    "label.loo": {"ru": "без одной территории", "en": "without one territory"},
+    "label.low": {"ru": "от", "en": "low"},
+    "label.high": {"ru": "до", "en": "high"},
+    "label.interval_kind": {"ru": "Полосы", "en": "Bars"},
+    "label.kind_ci": {"ru": "95% дов. интервал", "en": "95% CI"},
+    "label.kind_loo": {
+        "ru": "разброс без одной территории",
+        "en": "range without one territory",
+    },
+    "claim.converging": {
+        "ru": "разрыв значимо сокращается (p = {p} < {alpha})",
+        "en": "the gap is closing significantly (p = {p} < {alpha})",
+    },
+    "claim.diverging": {
+        "ru": "разрыв значимо растёт (p = {p} < {alpha})",
+        "en": "the gap is widening significantly (p = {p} < {alpha})",
+    },
+    "claim.none": {
+        "ru": "значимого сближения или расхождения нет (p = {p} ≥ {alpha}): "
+        "данные не позволяют сказать, что разрыв меняется",
+        "en": "no significant convergence or divergence (p = {p} ≥ {alpha}): "
+        "the data do not show the gap changing",
+    },
+    "caption.dropped_zero": {
+        "ru": " Исключено нулевых значений: {n} ({measure} требует "
+        "положительных значений).",
+        "en": " {n} zero values left out ({measure} needs positive values).",
+    },
+    "caption.dropped_negative": {
+        "ru": " Исключено отрицательных значений: {n}.",
+        "en": " {n} negative values left out.",
+    },
+    "caption.panel_balanced": {
+        "ru": " Сбалансированная панель: территорий в каждом году — {n}.",
+        "en": " Balanced panel: {n} territories in every year.",
+    },
+    "caption.panel_balanced_dropped": {
+        "ru": " Сбалансированная панель: территорий в каждом году — {n} "
+        "(исключено территорий без значений за часть лет: {k}).",
+        "en": " Balanced panel: {n} territories in every year ({k} more without "
+        "values in some years left out).",
+    },
+    "caption.panel_unbalanced": {
+        "ru": " Панель несбалансирована: территорий по годам {counts}; часть "
+        "изменения может объясняться сменой состава.",
+        "en": " Unbalanced panel: territories per year {counts}; part of the "
+        "change may come from the changing set of territories.",
+    },
+    "caption.beta_half_life": {
+        "ru": "; отстающие растут быстрее, полупериод сокращения разрыва ≈ "
+        "{years} лет.",
+        "en": "; laggards grow faster, half-life of the gap ≈ {years} years.",
+    },
+    "empty.benchmark_population": {
+        "ru": "Для {benchmark} нужны веса — численность населения территорий, а за "
+        "{year} год её нет (ни на 1 января, ни среднегодовой), хотя значения "
+        "«{indicator}» есть: выберите другой ориентир или загрузите данные о "
+        "населении.",
+        "en": "The benchmark, {benchmark}, needs population weights, and the "
+        "territories have no population for {year} (neither on 1 January nor "
+        "the annual average), though they have values of «{indicator}»: choose "
+        "another benchmark or load population figures.",
+    },
+    "caption.typology_stability": {
+        "ru": "устойчивость (ARI бутстрэпа, {refits} перевыборок) {value} ± "
+        "{error}",
+        "en": "bootstrap stability (ARI, {refits} refits) {value} ± {error}",
     },
     "caption.index_skipped": {
         "ru": " Не рассчитаны (нули в данных): {indices}.",
@@ -575,14 +708,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "против {first}% в {first_year} г.",
         "en": "The between-group share ({groups}) is {last}% in {last_year} "
         "vs {first}% in {first_year}.",
-    },
-    "caption.beta_catching_up": {
-        "ru": "отстающие догоняют, полупериод сокращения разрыва ≈ {years} лет.",
-        "en": "laggards catch up, half-life of the gap ≈ {years} years.",
-    },
-    "caption.beta_not_catching_up": {
-        "ru": "отстающие не догоняют лидеров.",
-        "en": "laggards do not catch up.",
     },
     "caption.gap_behind": {
         "ru": "Отстают от {benchmark} ({value} {unit}) {behind} из {n} территорий",
@@ -835,16 +960,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "σ-convergence: {measure}, {indicator}",
     },
     "sigma.trend": {"ru": "тренд", "en": "trend"},
-    "sigma.converging": {"ru": "разрыв сокращается", "en": "the gap is closing"},
-    "sigma.diverging": {"ru": "разрыв растёт", "en": "the gap is widening"},
-    "sigma.none": {"ru": "значимого тренда нет", "en": "no significant trend"},
     "sigma.caption": {
         "ru": "{measure}: {first} в {first_year} г. → {last} в {last_year} г.; "
-        "{trend} (наклон {slope} в год, p = {p}).",
+        "наклон {slope} в год: {claim}.",
         "en": "{measure}: {first} in {first_year} → {last} in {last_year}; "
-        "{trend} (slope {slope} per year, p = {p}).",
+        "slope {slope} per year: {claim}.",
     },
-    # beta convergence and rank mobility (analytics.views.dynamics)
     "beta.title": {
         "ru": "β-конвергенция: {indicator}, {period}",
         "en": "β-convergence: {indicator}, {period}",

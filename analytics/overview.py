@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analytics import indices
+from analytics import indices, intervals
 from analytics import selection as sel_
 from analytics.chart_model import Chart
 from analytics.i18n import fmt_number, t
@@ -113,7 +113,8 @@ def _gini_every_year(
     territories, with its bootstrap interval: one vectorised pass, once per
     store, agglomeration and weighting (a change of year only looks it up).
 
-    Columns: theme, indicator_id, year, estimate, low, high.
+    Columns: theme, indicator_id, year, estimate, low, high (NaN where the
+    interval is not reliable), loo_low, loo_high, reliable, reason, n.
     """
     ids = sel_.members(store, agglomeration_id)[TERRITORY_ID].tolist()
     frames = []
@@ -128,7 +129,19 @@ def _gini_every_year(
             data = data[data["population"] > 0]
         data = data[data.groupby(YEAR)[VALUE].transform("size") >= 3]
         frames.append(data.assign(theme=theme, indicator_id=indicator))
-    columns = ["theme", "indicator_id", YEAR, "estimate", "low", "high"]
+    columns = [
+        "theme",
+        "indicator_id",
+        YEAR,
+        "estimate",
+        "low",
+        "high",
+        "loo_low",
+        "loo_high",
+        "reliable",
+        "reason",
+        "n",
+    ]
     if not frames:
         return pd.DataFrame(columns=columns)
     data = pd.concat(frames, ignore_index=True)
@@ -138,15 +151,19 @@ def _gini_every_year(
         weight="population" if weighted else None,
         by=["theme", "indicator_id", YEAR],
         n_boot=n_boot,
+        which=["gini"],
     )
     return boot.loc[boot["index"] == "gini", columns].reset_index(drop=True)
 
 
 def headlines(store: Store, selection: Selection, *, n_boot: int = 299) -> pd.DataFrame:
     """Gini of each theme's key indicator in the selected year, its change
-    since the previous year with data, and a bootstrap 95 % interval.
+    since the previous year with data, and its 95 % interval where that is
+    reliable (:mod:`analytics.intervals`), else its range without one
+    territory.
 
-    Columns: theme, indicator_id, label, value, delta, low, high, help.
+    Columns: theme, indicator_id, label, value, delta, low, high, reliable
+    (whether low-high is a confidence interval), help.
     """
     lang = selection.lang
     ids = sel_.members(store, selection.agglomeration_id)[TERRITORY_ID].tolist()
@@ -171,9 +188,22 @@ def headlines(store: Store, selection: Selection, *, n_boot: int = 299) -> pd.Da
         info = sel_.indicator_info(store, indicator)
         label = f"{t('index.gini', lang)}: {name_of(info, lang)}"
         weighted = t(f"weighted_indices.{str(selection.weighted).lower()}", lang)
+        if bool(current["reliable"]):
+            bounds = (current["low"], current["high"])
+            bars = t("label.ci", lang)
+        else:  # not a confidence interval: how much one territory moves it
+            bounds = (current["loo_low"], current["loo_high"])
+            need = intervals.reliable_from("gini", selection.weighted)
+            reason = t(
+                f"reason.{current['reason']}",
+                lang,
+                n=int(current["n"]),
+                need=need if need is not None else "—",
+            )
+            bars = f"{t('label.loo', lang)} ({reason})"
         help_text = (
-            f"{t('label.ci', lang)}: [{fmt_number(current['low'], lang, digits=3)}; "
-            f"{fmt_number(current['high'], lang, digits=3)}]; {selection.year}; {weighted}; "
+            f"{bars}: [{fmt_number(bounds[0], lang, digits=3)}; "
+            f"{fmt_number(bounds[1], lang, digits=3)}]; {selection.year}; {weighted}; "
             + (f"изменение к {since} г.; " if lang == "ru" and since else "")
             + (f"change since {since}; " if lang == "en" and since else "")
             + sel_.source_line(store, sel_.value_sources(store, [indicator], ids), lang)
@@ -185,8 +215,9 @@ def headlines(store: Store, selection: Selection, *, n_boot: int = 299) -> pd.Da
                 "label": label,
                 "value": value,
                 "delta": delta,
-                "low": float(current["low"]),
-                "high": float(current["high"]),
+                "low": float(bounds[0]),
+                "high": float(bounds[1]),
+                "reliable": bool(current["reliable"]),
                 "help": help_text,
             }
         )

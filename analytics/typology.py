@@ -55,7 +55,7 @@ from threadpoolctl import threadpool_limits
 
 from analytics.store import DIRECTION, INDICATOR_ID, NAME_EN, NAME_RU, THEME
 
-__all__ = ["METHODS", "THEME_TRAITS", "Typology"]
+__all__ = ["METHODS", "THEME_TRAITS", "Typology", "stability_digits"]
 
 #: Clustering methods of :class:`Typology`.
 METHODS: tuple[str, ...] = ("kmeans", "ward", "gmm")
@@ -136,6 +136,11 @@ class Typology(ClusterMixin, BaseEstimator):
         Mean adjusted Rand index over the bootstrap (NaN when skipped).
     stability_scores_ : numpy.ndarray
         The adjusted Rand index of every bootstrap refit.
+    stability_se_ : float
+        Monte Carlo standard error of ``stability_`` (SD of the refits'
+        indices over the square root of their number): another seed moves
+        ``stability_`` by about this much, so it is printed to the digits
+        this error allows (:func:`stability_digits`).
     profiles_ : pandas.DataFrame
         Mean z-score per cluster (rows) and column.
     cluster_sizes_ : pandas.Series
@@ -330,6 +335,11 @@ class Typology(ClusterMixin, BaseEstimator):
             aris.append(adjusted_rand_score(self.labels_[rows], refit))
         self.stability_scores_ = np.asarray(aris)
         self.stability_ = float(np.mean(aris)) if aris else float("nan")
+        self.stability_se_ = (
+            float(np.std(aris, ddof=1) / np.sqrt(len(aris)))
+            if len(aris) > 1
+            else float("nan")
+        )
 
     # ---------------------------------------------------------------- names
 
@@ -411,3 +421,17 @@ def _canonical(labels: np.ndarray) -> np.ndarray:
     mapping = np.empty(values.size, dtype=int)
     mapping[order] = np.arange(values.size)
     return mapping[np.searchsorted(values, labels)]
+
+
+def stability_digits(std_error: float) -> int:
+    """Decimals a stability index can be printed with, given its Monte Carlo
+    standard error: the last digit printed is the first one that two standard
+    errors do not swamp (0.03 -> 1 decimal, 0.004 -> 2), at most 3; 2 when
+    every refit agreed (no error measured) or there was none.
+
+    >>> stability_digits(0.015), stability_digits(0.004), stability_digits(0.0)
+    (1, 2, 2)
+    """
+    if not (std_error > 0) or not np.isfinite(std_error):
+        return 2
+    return int(min(3, max(0, np.floor(-np.log10(2.0 * std_error)))))

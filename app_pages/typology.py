@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import views
-from analytics.i18n import fmt_number, t
+from analytics.i18n import t
 from analytics.views import registry
 from app_pages import maps_ui
 from app_pages.common import (
@@ -50,7 +50,7 @@ c1, c2, c3 = st.columns(3)
 c1.metric(t("typology.types", language), model.n_clusters_)
 c2.metric(
     t("typology.stability", language),
-    fmt_number(model.stability_, language, digits=2),
+    result.stability,
     help=t("typology.stability_help", language),
 )
 c3.metric(

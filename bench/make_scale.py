@@ -1,7 +1,8 @@
 """Raw inputs at full Russian scale for the ETL benchmark (issue 9).
 
     .venv/bin/python bench/make_scale.py [--municipalities 2600] [--indicators 300]
-        [--years 15] [--layout both|panel|tidy] [--out /tmp/agglo_scale] [--seed 9]
+        [--years 15] [--layout both|panel|tidy|mirror] [--out /tmp/agglo_scale]
+        [--seed 9]
 
 Writes, under ``OUT/m{municipalities}_i{indicators}_y{years}/``:
 
@@ -15,7 +16,20 @@ Writes, under ``OUT/m{municipalities}_i{indicators}_y{years}/``:
     one file per year, split further into indicator blocks so that no file
     exceeds the reader's row limit (1 000 000 rows, ``$AGGLO_MAX_ROWS``).
 
-Both layouts hold the same values: municipalities × indicators × years, no
+``mirror/`` (``--layout mirror`` only, not part of ``both``)
+    The public БД ПМО mirror's shape («Муниципальная статистика России с 2005
+    года»), read by :mod:`analytics.etl.readers.bdmo_mirror`: one zip per
+    indicator (``<code>.zip`` holding ``<code>.csv``), ``;``-separated UTF-8,
+    columns ``region_id;mun_level;municipality;oktmo;mun_type;year;`` then a
+    breakdown column for two indicators in three (``okved2``: the total
+    «Всего» and 6 industry sections; ``mest``: «Всего», urban and rural
+    settlements) and ``indicator_value``. Municipalities of both levels
+    (``mun_level`` 1: okrugs and districts, 2: settlements of the districts,
+    the ``--municipalities 20000`` variant). Values are written indicator by
+    indicator and streamed into the zip, so the generator's memory does not
+    grow with the number of indicators; a breakdown's parts sum to its total.
+
+The panel and tidy layouts hold the same values: municipalities × indicators × years, no
 gaps (so every value must reach the store: 2 600 × 300 × 15 = 11.7 M).
 
 Territories: every member of a real agglomeration
@@ -157,10 +171,11 @@ _KIND_NAME = {
 }
 
 
-def territories(count: int) -> pd.DataFrame:
+def territories(count: int, first_level_max: int | None = None) -> pd.DataFrame:
     """``count`` territories: real agglomeration members, then synthetic
-    first-level municipalities spread over the subjects round-robin, then
-    settlements of the synthetic districts. Columns ``oktmo, name, region``."""
+    first-level municipalities spread over the subjects round-robin (at most
+    ``first_level_max`` first-level ones in all), then settlements of the
+    synthetic districts. Columns ``oktmo, name, region``."""
     members = _members()
     region_of = dict(_prefixes())
     prefixes = [(p, r) for p, r in region_of.items() if p not in SKIP_PREFIXES]
@@ -178,10 +193,12 @@ def territories(count: int) -> pd.DataFrame:
                 if code not in taken:
                     first_level.append((code, kind, region))
     need = count - len(rows)
+    if first_level_max is not None:
+        need = min(need, max(first_level_max - len(rows), 0))
     for code, kind, region in first_level[:need]:
         rows.append((code, f"Синтетический {_KIND_NAME[kind]} {code}", region))
-    need = count - len(rows)
     districts = [(c, r) for c, k, r in first_level[: max(need, 0)] if k == "6"]
+    need = count - len(rows)
     settlement = 0
     while need > 0 and districts:
         suffix = 101 + settlement // len(districts)
@@ -303,6 +320,114 @@ def write_tidy(
     return written
 
 
+#: Breakdowns of the mirror: column, the total's label, the parts' labels.
+MIRROR_BREAKDOWNS = (
+    (
+        "okved2",
+        "Всего",
+        (
+            "A Сельское, лесное хозяйство, охота, рыболовство и рыбоводство",
+            "C Обрабатывающие производства",
+            "F Строительство",
+            "G Торговля оптовая и розничная, ремонт автотранспортных средств",
+            "O Государственное управление и обеспечение военной безопасности",
+            "P Образование",
+        ),
+    ),
+    ("mest", "Всего", ("городская местность", "сельская местность")),
+    None,
+)
+#: First-level municipalities of the mirror layout (Russia has about 2,600).
+MIRROR_FIRST_LEVEL = 2600
+MIRROR_COLUMNS = ["region_id", "mun_level", "municipality", "oktmo", "mun_type", "year"]
+_MUN_TYPE = {
+    "5": "муниципальный округ",
+    "6": "муниципальный район",
+    "7": "городской округ",
+}
+
+
+def _mirror_places(places: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Territory columns of the mirror: level 1 for okrugs and districts
+    (OKTMO ``RRKNN000``), 2 for their settlements."""
+    codes = places.oktmo.to_numpy(str)
+    settlement = np.array([not c.endswith("000") for c in codes])
+    kind = np.array([_MUN_TYPE.get(c[2], "городской округ") for c in codes], object)
+    town = np.arange(settlement.sum()) % 5 == 0
+    kind[settlement] = np.where(town, "городское поселение", "сельское поселение")
+    return {
+        "region_id": np.array([c[:2] for c in codes], object),
+        "mun_level": np.where(settlement, "2", "1").astype(object),
+        "municipality": places.name.to_numpy(object),
+        "oktmo": codes.astype(object),
+        "mun_type": kind,
+    }
+
+
+def write_mirror(
+    folder: Path, places: pd.DataFrame, inds: pd.DataFrame, years, rng
+) -> dict:
+    """One zipped CSV per indicator in the mirror's shape (see the module
+    docstring); returns the summary :func:`generate` prints."""
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = _mirror_places(places)
+    n, y = len(places), len(years)
+    population = np.exp(rng.normal(10.3, 1.1, n)).clip(800, 13_000_000)
+    files, rows, raw_bytes = 0, 0, 0
+    options = pacsv.WriteOptions(
+        delimiter=";", quoting_style="none", quoting_header="none"
+    )
+    for j, row in enumerate(inds.itertuples(index=False)):
+        how, low, high, decimals = _MAGNITUDE.get(row.unit, ("level", 1.0, 1000.0, 1))
+        factor = math.exp(rng.uniform(math.log(low), math.log(high)))
+        base = population if how == "pop" else np.ones(n)
+        level = base[:, None] * factor * np.exp(rng.normal(0.0, 0.15, (n, y)))
+        breakdown = MIRROR_BREAKDOWNS[j % len(MIRROR_BREAKDOWNS)]
+        labels = [""] if breakdown is None else [breakdown[1], *breakdown[2]]
+        shares = rng.dirichlet(np.ones(max(len(labels) - 1, 1)), (n, y))
+        schema = pa.schema(
+            [pa.field(c, pa.string()) for c in MIRROR_COLUMNS[:-1]]
+            + [pa.field("year", pa.int16())]
+            + ([pa.field(breakdown[0], pa.string())] if breakdown else [])
+            + [pa.field("indicator_value", pa.float64())]
+        )
+        name = row.code
+        path = folder / f"{name}.zip"
+        with zipfile.ZipFile(
+            path, "w", zipfile.ZIP_DEFLATED, compresslevel=1
+        ) as archive:
+            with archive.open(f"{name}.csv", "w", force_zip64=True) as member:
+                writer = pacsv.CSVWriter(member, schema, write_options=options)
+                for k, label in enumerate(labels):
+                    part = level if k == 0 else level * shares[:, :, k - 1]
+                    values = np.maximum(np.round(part, decimals), 1.0).reshape(-1)
+                    batch = {c: pa.array(np.repeat(v, y)) for c, v in columns.items()}
+                    batch["year"] = pa.array(np.tile(years, n), pa.int16())
+                    if breakdown:
+                        batch[breakdown[0]] = pa.array([label] * (n * y))
+                    batch["indicator_value"] = pa.array(values)
+                    writer.write_table(pa.table(batch, schema=schema))
+                    rows += n * y
+                writer.close()
+            raw_bytes += archive.getinfo(f"{name}.csv").file_size
+        files += 1
+    written = sorted(folder.glob("*.zip"))
+    return {
+        "folder": str(folder.parent),
+        "mirror": str(folder),
+        "municipalities": n,
+        "settlements": int((columns["mun_level"] == "2").sum()),
+        "indicators": len(inds),
+        "years": y,
+        "values": rows,
+        "mirror_files": files,
+        "mirror_csv_bytes": raw_bytes,
+        "mirror_zip_bytes": sum(f.stat().st_size for f in written),
+    }
+
+
 def generate(
     out: Path = DEFAULT_OUT,
     *,
@@ -316,6 +441,12 @@ def generate(
     rng = np.random.default_rng(seed)
     folder = Path(out) / f"m{municipalities}_i{indicator_count}_y{years}"
     inds = indicators(indicator_count, rng)
+    if layout == "mirror":
+        # the mirror: ~2,600 okrugs and districts, the rest settlements;
+        # years up to 2025 (the mirror starts in 2006)
+        places = territories(municipalities, first_level_max=MIRROR_FIRST_LEVEL)
+        span = np.arange(2026 - years, 2026, dtype=np.int16)
+        return write_mirror(folder / "mirror", places, inds, span, rng)
     places = territories(municipalities)
     span = np.arange(FIRST_YEAR, FIRST_YEAR + years, dtype=np.int16)
     data = values(places, inds, span, rng)
@@ -342,7 +473,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--municipalities", type=int, default=2600)
     parser.add_argument("--indicators", type=int, default=300)
     parser.add_argument("--years", type=int, default=15)
-    parser.add_argument("--layout", choices=["both", "panel", "tidy"], default="both")
+    parser.add_argument(
+        "--layout", choices=["both", "panel", "tidy", "mirror"], default="both"
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     if ROOT in args.out.resolve().parents or args.out.resolve() == ROOT:

@@ -132,21 +132,83 @@ def test_rank_and_target_normalisations_by_hand(worked):
         }
     )
     res = composite_index(obs, None, cat, normalisation="target", sensitivity=False)
-    # targets = best values: a 50, b 8, c 1 (lower is better)
-    # a: 100 x / 50 -> 20, 40, 60, 100;  b: 100 x / 8 -> 50, 25, 100, 75
-    # c: 100 (1 + (1 - x) / 1) = 100 (2 - x) -> -100, 100, 0, -300
+    # targets = best values: a 50, b 8, c 1 (lower is better); COINr's
+    # n_dist2targ: a (x - 10)/40 -> 0, 25, 50, 100; b (x - 2)/6 -> 33.3, 0,
+    # 100, 66.7; c (5 - x)/(5 - 1) -> 50, 100, 75, 0
     assert scores_of(res) == pytest.approx(
         {
-            "t1": (20 + 50 - 100) / 3,
-            "t2": (40 + 25 + 100) / 3,
-            "t3": (60 + 100 + 0) / 3,
-            "t4": (100 + 75 - 300) / 3,
+            "t1": (0 + 100 / 3 + 50) / 3,
+            "t2": (25 + 0 + 100) / 3,
+            "t3": (50 + 100 + 75) / 3,
+            "t4": (100 + 200 / 3 + 0) / 3,
         }
     )
     res = composite_index(
         obs, None, cat, normalisation="target", targets={"a": 100.0}, sensitivity=False
     )
-    assert res.normalised["a"].tolist() == pytest.approx([10, 20, 30, 50])
+    assert res.normalised["a"].tolist() == pytest.approx([0, 100 / 9, 200 / 9, 400 / 9])
+
+
+def coinr_dist2targ(x, targ, direction, cap_max=True):
+    """COINr's n_dist2targ (R, COINr 1.1), line by line."""
+    x = np.asarray(x, dtype=float)
+    if direction == 1:
+        minx = np.nanmin(x)
+        y = (x - minx) / (targ - minx)
+    else:
+        maxx = np.nanmax(x)
+        y = (maxx - x) / (maxx - targ)
+    if cap_max:
+        y = np.where(y > 1, 1.0, y)
+    return y
+
+
+def test_target_normalisation_is_bounded_as_coinr_for_lower_is_better():
+    # lower is better, target inside the range: the old formula
+    # 100 (1 + (t - x)/|t|) gave 100 (1 + (2 - 8)/2) = -200 for the worst
+    values = {"c": [1.0, 2.0, 4.0, 8.0], "a": [3.0, 9.0, 5.0, 1.0]}
+    targets = {"c": 2.0, "a": 6.0}
+    res = composite_index(
+        observations(values),
+        None,
+        catalog({"c": -1, "a": 1}),
+        normalisation="target",
+        targets=targets,
+        sensitivity=False,
+    )
+    for ind, direction in (("c", -1), ("a", 1)):
+        expected = 100 * coinr_dist2targ(values[ind], targets[ind], direction)
+        got = res.normalised[ind].to_numpy(dtype=float)
+        assert got == pytest.approx(expected)
+        assert got.min() >= 0 and got.max() <= 100
+    assert res.normalised["c"].tolist() == pytest.approx([100, 100, 400 / 6, 0])
+    with pytest.raises(ValueError, match="not better than its worst value"):
+        composite_index(
+            observations(values),
+            None,
+            catalog({"c": -1, "a": 1}),
+            normalisation="target",
+            targets={"c": 9.0},
+            sensitivity=False,
+        )
+
+
+def test_equal_scores_share_a_rank_despite_floating_point_noise():
+    # t1 and t2 hold the same three normalised values in another order: the
+    # weighted sums differ in the last bit (0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1)
+    values = {
+        "a": [1.0, 3.0, 0.0, 10.0],
+        "b": [2.0, 2.0, 0.0, 10.0],
+        "c": [3.0, 1.0, 0.0, 10.0],
+    }
+    res = composite_index(
+        observations(values), None, catalog(dict.fromkeys(values, 1)), sensitivity=False
+    )
+    scores = res.scores.set_index(TERRITORY_ID)
+    assert scores.loc["t1", "score"] != scores.loc["t2", "score"]  # the noise
+    assert scores.loc["t1", "score"] == pytest.approx(scores.loc["t2", "score"])
+    assert scores.loc["t1", "rank"] == scores.loc["t2", "rank"] == 2
+    assert scores.loc["t3", "rank"] == 4
 
 
 def test_zscore_by_hand():

@@ -12,6 +12,7 @@ from scipy import stats
 
 from analytics.convergence import (
     beta_convergence,
+    convergence_panel,
     rank_mobility,
     sigma_convergence,
 )
@@ -296,3 +297,54 @@ def test_rank_mobility_direction_and_ties() -> None:
     assert list(table.loc[["t0", "t1", "t2"], "rank_start"]) == [2, 2, 1]
     assert list(table.loc[["t0", "t1", "t2"], "rank_end"]) == [1, 2, 3]
     assert lower_better.spearman == pytest.approx(res.spearman)
+
+
+def test_beta_claims_convergence_only_when_significant() -> None:
+    # beta < 0 with a p-value far above 0.05: noise, not catching up
+    initial = np.array([100.0, 200.0, 400.0, 800.0, 1600.0])
+    growth = np.array([0.05, -0.04, 0.06, -0.05, 0.02])  # annual log growth
+    panel = pd.DataFrame({
+        TERRITORY_ID: list("abcde") * 2,
+        YEAR: [2000] * 5 + [2010] * 5,
+        VALUE: np.r_[initial, initial * np.exp(10 * growth)],
+    })
+    res = beta_convergence(panel, start=2000, end=2010)
+    fit = stats.linregress(np.log(initial), growth)
+    assert res.beta == pytest.approx(fit.slope) and res.beta < 0
+    assert res.pvalue == pytest.approx(fit.pvalue) and res.pvalue > 0.05
+    assert res.trend == "no significant trend" and res.alpha == 0.05
+    assert beta_convergence(panel, start=2000, end=2010, alpha=0.99).trend == (
+        "converging"
+    )
+    exact = panel_from({2000: [100.0, 200.0, 400.0], 2010: [200.0, 300.0, 480.0]})
+    assert beta_convergence(exact, start=2000, end=2010).trend == "converging"
+    richer = panel.assign(**{VALUE: np.r_[initial, initial**1.2]})
+    assert beta_convergence(richer, start=2000, end=2010).trend == "diverging"
+
+
+def test_convergence_panel_drops_zeros_only_for_log_measures() -> None:
+    panel = panel_from({2020: [0.0, 2.0, 3.0, -1.0], 2021: [0.0, 3.0, 4.0, 5.0]})
+    for measure in ("cv", "gini", "theil"):
+        res = convergence_panel(panel, measure=measure)
+        assert (res.dropped_zero, res.dropped_negative) == (0, 1)
+        assert 0.0 in res.data[VALUE].tolist()
+    for measure in ("sd_log", "mld", "beta"):
+        res = convergence_panel(panel, measure=measure)
+        assert (res.dropped_zero, res.dropped_negative) == (2, 1)
+        assert (res.data[VALUE] > 0).all()
+
+
+def test_convergence_panel_balances_or_says_it_cannot() -> None:
+    # d misses 2021: balanced without it, 3 territories every year
+    panel = panel_from({2020: [1.0, 2.0, 3.0, 4.0], 2021: [2.0, 3.0, 4.0, np.nan],
+                        2022: [3.0, 4.0, 5.0, 6.0]})
+    res = convergence_panel(panel, measure="cv")
+    assert res.balanced and res.dropped_territories == 1
+    assert res.per_year.tolist() == [3, 3, 3]
+    # no 3 territories in every year: kept unbalanced, and said so
+    ragged = panel_from({2020: [1.0, 2.0, np.nan, np.nan],
+                         2021: [np.nan, 3.0, 4.0, np.nan],
+                         2022: [3.0, np.nan, 5.0, 6.0]})
+    res = convergence_panel(ragged, measure="cv")
+    assert not res.balanced and res.dropped_territories == 0
+    assert res.per_year.tolist() == [2, 2, 3]

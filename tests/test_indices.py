@@ -734,15 +734,18 @@ def test_group_then_value_sort_is_exact(n_groups: int) -> None:
 def test_bootstrap_ci_is_seeded_and_brackets_the_estimate() -> None:
     rng = np.random.default_rng(2)
     x, w = rng.lognormal(size=40), rng.integers(1, 100, 40)
-    a = bootstrap_ci(theil, x, weights=w, n_boot=200, random_state=4)
-    b = bootstrap_ci(theil, x, weights=w, n_boot=200, random_state=4)
-    c = bootstrap_ci(theil, x, weights=w, n_boot=200, random_state=5)
+    a = bootstrap_ci(gini, x, weights=w, n_boot=200, random_state=4)
+    b = bootstrap_ci(gini, x, weights=w, n_boot=200, random_state=4)
+    c = bootstrap_ci(gini, x, weights=w, n_boot=200, random_state=5)
     assert a == b and a != c
-    assert a.low < a.estimate < a.high
-    assert a.estimate == theil(x, weights=w)
+    assert a.reliable and a.method == "studentized"
+    assert a.low < a.estimate < a.high <= 1
+    assert a.estimate == gini(x, weights=w)
     assert a.std_error > 0 and a.n_boot == 200 and a.ci == 0.95
-    narrow = bootstrap_ci(theil, x, weights=w, n_boot=200, ci=0.5, random_state=4)
+    narrow = bootstrap_ci(gini, x, weights=w, n_boot=200, ci=0.5, random_state=4)
     assert a.low <= narrow.low <= narrow.high <= a.high
+    old = bootstrap_ci(theil, x, weights=w, n_boot=200, method="percentile")
+    assert old.low < old.estimate < old.high and not old.reliable
 
 
 def test_bootstrap_resamples_territories_with_their_weights() -> None:
@@ -751,14 +754,22 @@ def test_bootstrap_resamples_territories_with_their_weights() -> None:
     def pairs_kept(v: np.ndarray, weights: np.ndarray) -> float:
         return float(np.array_equal(v, weights))
 
-    res = bootstrap_ci(pairs_kept, x, weights=x, n_boot=50)
+    res = bootstrap_ci(pairs_kept, x, weights=x, n_boot=50, method="percentile")
     assert (res.estimate, res.low, res.high) == (1.0, 1.0, 1.0)
-    flat = bootstrap_ci(partial(atkinson, epsilon=2), [3.0] * 5, n_boot=20)
+    res = bootstrap_ci(pairs_kept, x, weights=x, n_boot=50)
+    assert (res.loo_low, res.loo_high) == (1.0, 1.0)
+    flat = bootstrap_ci(
+        partial(atkinson, epsilon=2), [3.0] * 5, n_boot=20, method="percentile"
+    )
     assert (flat.estimate, flat.low, flat.high) == pytest.approx((0.0, 0.0, 0.0))
+    flat = bootstrap_ci(partial(atkinson, epsilon=2), [3.0] * 5, n_boot=20)
+    assert math.isnan(flat.low) and (flat.loo_low, flat.loo_high) == (0.0, 0.0)
     with pytest.raises(ValueError, match="ci must be strictly between 0 and 1"):
         bootstrap_ci(gini, x, ci=1.0)
     with pytest.raises(ValueError, match="theil: got 1 NaN value"):
         bootstrap_ci(theil, [1.0, np.nan, 2.0])
+    with pytest.raises(ValueError, match="method must be"):
+        bootstrap_ci(gini, x, method="bca")
 
 
 @pytest.mark.parametrize("index", ["theil", "mld", "gini"])

@@ -190,13 +190,31 @@ def _is_in(ids: pd.Series, wanted) -> np.ndarray:
     return np.asarray(ids.astype(str).isin(wanted), dtype=bool)
 
 
+#: The annual average population stands in where the 1 January figure is
+#: missing, as in the index views (:data:`analytics.selection.POPULATION_FALLBACK`).
+POPULATION_FALLBACK = "population_avg"
+
+
 def _population(observations: pd.DataFrame, population: str) -> pd.DataFrame:
-    """``territory_id``, ``year``, ``population`` (persons)."""
-    rows = observations[_is_in(observations[INDICATOR_ID], [population])]
-    rows = rows[[TERRITORY_ID, YEAR, VALUE]].dropna()
-    rows = rows.assign(**{YEAR: rows[YEAR].astype(int)})
-    return rows.drop_duplicates([TERRITORY_ID, YEAR]).rename(
-        columns={VALUE: POPULATION}
+    """``territory_id``, ``year``, ``population`` (persons); for the default
+    ``population``, the annual average where the 1 January figure is missing,
+    as everywhere else in the app."""
+    wanted = [population]
+    if population == POPULATION:
+        wanted.append(POPULATION_FALLBACK)
+    rows = observations[_is_in(observations[INDICATOR_ID], wanted)]
+    rows = rows[[TERRITORY_ID, YEAR, INDICATOR_ID, VALUE]].dropna()
+    rows = rows.assign(
+        **{
+            YEAR: rows[YEAR].astype(int),
+            "_fallback": _text(rows[INDICATOR_ID]) != population,
+        }
+    )
+    rows = rows.sort_values("_fallback", kind="stable")  # the figure asked first
+    return (
+        rows.drop_duplicates([TERRITORY_ID, YEAR])[[TERRITORY_ID, YEAR, VALUE]]
+        .rename(columns={VALUE: POPULATION})
+        .reset_index(drop=True)
     )
 
 

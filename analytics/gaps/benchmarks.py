@@ -15,6 +15,7 @@ from analytics.gaps._common import (
     _is_in,
     _long,
     _member_panel,
+    _population,
     _text,
     _weighted_mean_by,
     extensive_basis,
@@ -248,7 +249,14 @@ def _denominators(
     keys = pd.MultiIndex.from_arrays(
         [panel[TERRITORY_ID], _text(denominator), panel[YEAR]]
     )
-    values = lookup.reindex(keys).to_numpy()
+    values = lookup.reindex(keys).to_numpy(dtype=float)
+    per_person = (denominator == POPULATION).to_numpy()
+    if per_person.any():  # the population with its fallback, as the weights
+        pop = _population(observations, POPULATION)
+        pop = pop.set_index([TERRITORY_ID, YEAR])[POPULATION]
+        at = pd.MultiIndex.from_arrays([panel[TERRITORY_ID], panel[YEAR].astype(int)])
+        fallback = pop.reindex(at).to_numpy(dtype=float)
+        values = np.where(per_person & np.isnan(values), fallback, values)
     scale = panel[INDICATOR_ID].map(basis["scale"]).to_numpy(dtype=float)
     return pd.Series(values / scale, index=panel.index)
 

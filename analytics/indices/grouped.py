@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.indices._core import _plural
+from analytics.indices.inference import check_bootstrap
 
 #: Index columns of :func:`summarize`, in order.
 INDEX_COLUMNS: tuple[str, ...] = (
@@ -422,16 +423,18 @@ def bootstrap_summary(
     n_boot: int = 499,
     ci: float = 0.95,
     random_state: int | np.random.Generator | None = 0,
+    which: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Every index with a percentile bootstrap interval, for every group, in
-    one vectorised pass.
+    """Every index with its bootstrap interval and leave-one-out range, for
+    every group, vectorised.
 
-    The same percentile bootstrap as :func:`bootstrap_ci` (territories
-    resampled with replacement within their group, each keeping its weight),
-    but all resamples of all groups are stacked into one long table and
-    handed to :func:`summarize` once, instead of a Python loop over resamples
-    and indices. A resample where an index is undefined (e.g. a zero drawn
-    for MLD) is left out of that index's interval.
+    The studentized bootstrap of :func:`bootstrap_ci` (territories resampled
+    with replacement within their group, each keeping its weight), computed
+    by :func:`analytics.intervals.grouped_intervals` for all groups of one
+    size at once. A resample where an index is undefined (e.g. a zero drawn
+    for MLD) is left out of that index's interval. The bounds are NaN where
+    the interval was not measured to cover at least 90 % (``reason`` says
+    why); the leave-one-out range is given for every group.
 
     Parameters
     ----------
@@ -443,76 +446,42 @@ def bootstrap_summary(
         Confidence level.
     random_state : int, Generator or None
         Seed.
+    which : sequence of str, optional
+        Indices to compute (names from :data:`INDEX_COLUMNS`); all by default.
 
     Returns
     -------
     pandas.DataFrame
-        One row per group and index: the ``by`` columns, ``index`` (a name
-        from :data:`INDEX_COLUMNS`), ``estimate`` (on the data as given),
-        ``low`` and ``high`` (bounds of the interval), ``n``.
+        One row per group and index: the ``by`` columns, ``index``,
+        ``estimate`` (on the data as given), ``low`` and ``high`` (bounds of
+        the interval), ``n``, ``loo_low`` and ``loo_high`` (the index without
+        one territory: smallest and largest), ``reliable`` (bool) and
+        ``reason`` (a key of :data:`analytics.intervals.REASONS`, "" when
+        reliable).
 
     Examples
     --------
     >>> table = pd.DataFrame({"v": [1.0, 2.0, 3.0, 4.0, 10.0]})
     >>> res = bootstrap_summary(table, value="v", n_boot=200).set_index("index")
-    >>> gini_row = res.loc["gini"]
-    >>> bool(gini_row["low"] <= gini_row["estimate"] <= gini_row["high"])
-    True
     >>> round(float(res.loc["gini", "estimate"]), 2)
     0.4
+    >>> res.loc["gini", ["loo_low", "loo_high"]].astype(float).round(3).tolist()
+    [0.25, 0.438]
     """
+    from analytics import intervals  # imports this module
+
+    check_bootstrap("bootstrap_summary", n_boot, ci)
     keys = [by] if isinstance(by, str) or not isinstance(by, Sequence) else list(by)
-    rng = np.random.default_rng(random_state)
-    data = df.reset_index(drop=True)
-    if keys:
-        codes, _ = _group_codes(data, keys)
-    else:
-        codes = np.zeros(len(data), dtype=np.int64)
-    order = np.argsort(codes, kind="stable")
-    codes_sorted = codes[order]
-    starts = np.searchsorted(codes_sorted, np.unique(codes_sorted))
-    sizes = np.diff(np.append(starts, len(codes_sorted)))
-    # For every group and resample, draw `size` positions inside the group.
-    offsets = np.repeat(starts, sizes)
-    draws = rng.random((n_boot, len(order)))
-    picked = order[offsets + np.floor(draws * np.repeat(sizes, sizes)).astype(np.int64)]
-    long = data.iloc[picked.ravel()][[*keys, value] + ([weight] if weight else [])]
-    long = long.reset_index(drop=True)
-    long["_boot"] = np.repeat(np.arange(n_boot), len(order))
-    boot = summarize(long, value=value, weight=weight, by=[*keys, "_boot"])
-    point = summarize(data, value=value, weight=weight, by=keys)
-    alpha = (1 - ci) / 2
-    # one (groups x resamples) matrix per index, groups in sorted key order
-    boot = boot.sort_values([*keys, "_boot"], kind="stable")
-    if keys:
-        first = ~boot.duplicated(keys).to_numpy()
-        group_of = np.cumsum(first) - 1
-        labels = boot.loc[first, keys].reset_index(drop=True)
-        base = labels.merge(point, on=keys, how="left")
-    else:
-        group_of = np.zeros(len(boot), dtype=np.int64)
-        labels = pd.DataFrame(index=range(1))
-        base = point.iloc[[0]]
-    n_groups = int(group_of.max()) + 1 if len(boot) else 0
-    slot = boot["_boot"].to_numpy()
-    lows, highs = [], []
-    for column in INDEX_COLUMNS:
-        matrix = np.full((n_groups, n_boot), np.nan)
-        matrix[group_of, slot] = boot[column].to_numpy(dtype=float)
-        low, high = _row_quantiles(matrix, (alpha, 1 - alpha))
-        lows.append(low)
-        highs.append(high)
-    # one row per group and index, groups first (built from arrays: ten
-    # frames and a concat cost more than the bootstrap itself on small data)
-    k = len(INDEX_COLUMNS)
-    table = labels.iloc[np.repeat(np.arange(n_groups), k)].reset_index(drop=True)
-    estimates = np.column_stack([base[c].to_numpy(dtype=float) for c in INDEX_COLUMNS])
-    table["index"] = pd.array(list(INDEX_COLUMNS) * n_groups, dtype="str")
-    table["estimate"] = estimates.ravel()
-    table["low"] = np.column_stack(lows).ravel()
-    table["high"] = np.column_stack(highs).ravel()
-    table["n"] = np.repeat(base["n"].to_numpy().astype(int), k)
-    return table
+    return intervals.grouped_intervals(
+        df,
+        value=value,
+        weight=weight,
+        by=keys,
+        n_boot=n_boot,
+        ci=ci,
+        random_state=random_state,
+        which=list(INDEX_COLUMNS) if which is None else list(which),
+    )
 
 
 def _row_quantiles(matrix: np.ndarray, quantiles: Sequence[float]) -> list[np.ndarray]:

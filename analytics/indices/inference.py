@@ -18,20 +18,34 @@ from analytics.indices.gini import gini_decomposition
 
 @dataclass(frozen=True)
 class BootstrapCI:
-    """A percentile bootstrap confidence interval for an index.
+    """A bootstrap confidence interval for an index.
 
     Attributes
     ----------
     estimate : float
         The index on the data as given.
     low, high : float
-        Bounds of the interval (percentiles of the bootstrap distribution).
+        Bounds of the interval; NaN when no interval is reliable (see
+        ``reason``).
     std_error : float
         Standard deviation of the bootstrap distribution.
     ci : float
         Confidence level, e.g. 0.95.
     n_boot : int
         Number of bootstrap resamples.
+    method : str
+        ``"studentized"`` (see :mod:`analytics.intervals`) or
+        ``"percentile"``.
+    reliable : bool
+        Whether the method was measured to cover the true value at least
+        90 % of the time for this index, weighting and number of territories
+        (always False for ``"percentile"``, which was not).
+    reason : str
+        Why there is no interval: a key of
+        :data:`analytics.intervals.REASONS`; "" when there is one.
+    loo_low, loo_high : float
+        Smallest and largest index without one territory (the leave-one-out
+        range: how much the index depends on any single territory).
     """
 
     estimate: float
@@ -40,6 +54,11 @@ class BootstrapCI:
     std_error: float
     ci: float
     n_boot: int
+    method: str = "percentile"
+    reliable: bool = False
+    reason: str = ""
+    loo_low: float = math.nan
+    loo_high: float = math.nan
 
 
 def bootstrap_ci(
@@ -50,16 +69,22 @@ def bootstrap_ci(
     n_boot: int = 999,
     ci: float = 0.95,
     random_state: int | np.random.Generator | None = 0,
+    method: Literal["studentized", "percentile"] = "studentized",
 ) -> BootstrapCI:
-    """Percentile bootstrap confidence interval of any index.
+    """Bootstrap confidence interval of any index.
 
     Territories are resampled with replacement, each keeping its weight
-    (population), and ``index_fn`` is recomputed on every resample:
+    (population), and ``index_fn`` is recomputed on every resample.
 
-    .. math::
-
-        [\\hat I^*_{(\\alpha/2)}, \\hat I^*_{(1-\\alpha/2)}], \\qquad
-        \\alpha = 1 - \\text{ci}
+    ``method="studentized"`` (the default) is the bootstrap-t of
+    :mod:`analytics.intervals`: vectorised for the indices of this module,
+    one call per resample and territory for any other function. The bounds
+    are NaN, with ``reason`` saying why, where the method was not measured
+    to cover at least 90 % (too few territories for this index, or an
+    index it was not measured for); the leave-one-out range is always given.
+    ``method="percentile"`` is the plain percentile interval
+    :math:`[\\hat I^*_{(\\alpha/2)}, \\hat I^*_{(1-\\alpha/2)}]`, which
+    covers far less than ``ci`` over few territories (``reliable`` False).
 
     Parameters
     ----------
@@ -78,6 +103,8 @@ def bootstrap_ci(
         Confidence level, strictly between 0 and 1.
     random_state : int, numpy.random.Generator or None
         Seed for reproducible intervals.
+    method : {"studentized", "percentile"}
+        See above.
 
     Returns
     -------
@@ -88,12 +115,30 @@ def bootstrap_ci(
     --------
     >>> from analytics.indices import gini
     >>> res = bootstrap_ci(gini, [1, 2, 3, 4, 10], n_boot=200)
-    >>> res.low <= res.estimate <= res.high
-    True
+    >>> res.reliable, round(res.low, 2), res.high  # 5 territories: wide
+    (True, 0.08, 1.0)
+    >>> round(res.loo_low, 3), round(res.loo_high, 3)  # without one territory
+    (0.25, 0.438)
     >>> bootstrap_ci(gini, [1, 2, 3, 4, 10], n_boot=200) == res  # seeded
     True
     """
     check_bootstrap("bootstrap_ci", n_boot, ci)
+    if method == "studentized":
+        from analytics import intervals  # imports this module
+
+        return intervals.bootstrap_interval(
+            index_fn,
+            x,
+            weights=weights,
+            n_boot=n_boot,
+            ci=ci,
+            random_state=random_state,
+        )
+    if method != "percentile":
+        raise ValueError(
+            f"bootstrap_ci: method must be 'studentized' or 'percentile'; "
+            f"got {method!r}"
+        )
     values = np.asarray(x, dtype=float)
     w = None if weights is None else np.asarray(weights, dtype=float)
 

@@ -47,6 +47,7 @@ class SigmaResult:
     convergence: convergence.SigmaConvergence
     fit: pd.DataFrame
     sources: sel_.SourceFacts
+    kept: convergence.ConvergencePanel  # what was left out, and the balance
 
 
 def compute_sigma(
@@ -60,11 +61,14 @@ def compute_sigma(
     if not ids:
         raise NoData.of("empty.no_agglomerations")
     data = sel_.panel(store, indicator_id, ids).dropna(subset=[VALUE])
-    data = data[data[VALUE] > 0]
     weight = None
     if scope.weighted:
         data = data.dropna(subset=["population"])
         weight = "population"
+    # zeros only where the measure takes logs; negatives always; balanced
+    # when that keeps 3 territories (counted and said in the caption)
+    kept = convergence.convergence_panel(data, measure=measure)
+    data = kept.data
     if data[YEAR].nunique() < 3:
         raise NoData.of("empty.too_few", need=3, have=int(data[YEAR].nunique()))
     try:
@@ -85,7 +89,45 @@ def compute_sigma(
         convergence=res,
         fit=fit,
         sources=sel_.source_facts(store, _sources_for(store, [indicator_id], ids)),
+        kept=kept,
     )
+
+
+def _claim(trend: str, pvalue: float, alpha: float, lang: str) -> str:
+    """What a trend's evidence supports, in the words sigma and beta share."""
+    key = {"converging": "claim.converging", "diverging": "claim.diverging"}.get(
+        trend, "claim.none"
+    )
+    return t(
+        key,
+        lang,
+        p=fmt_number(pvalue, lang, digits=3),
+        alpha=fmt_number(alpha, lang, digits=2),
+    )
+
+
+def _panel_note(
+    kept: convergence.ConvergencePanel, measure: str, lang: str, *, balance=True
+) -> str:
+    """What a convergence view left out, and whether its panel is balanced."""
+    note = ""
+    if kept.dropped_zero:
+        note += t("caption.dropped_zero", lang, n=kept.dropped_zero, measure=measure)
+    if kept.dropped_negative:
+        note += t("caption.dropped_negative", lang, n=kept.dropped_negative)
+    if not balance or kept.per_year.empty:
+        return note
+    if kept.balanced and kept.dropped_territories:
+        return note + t(
+            "caption.panel_balanced_dropped",
+            lang,
+            n=int(kept.per_year.iloc[0]),
+            k=kept.dropped_territories,
+        )
+    if kept.balanced:
+        return note + t("caption.panel_balanced", lang, n=int(kept.per_year.iloc[0]))
+    counts = ", ".join(f"{int(y)}: {int(c)}" for y, c in kept.per_year.items())
+    return note + t("caption.panel_unbalanced", lang, counts=counts)
 
 
 def render_sigma(result: SigmaResult, lang: str) -> Chart:
@@ -104,7 +146,6 @@ def render_sigma(result: SigmaResult, lang: str) -> Chart:
     title = t("sigma.title", lang, measure=measure_word, indicator=name)
     source = sel_.format_sources(result.sources, lang)
     footer = footer_line(measure_word, period, source, result.weighted, lang)
-    trend = res.trend if res.trend in ("converging", "diverging") else "none"
     fig = charts.trend_line(
         disp,
         title=title,
@@ -125,10 +166,9 @@ def render_sigma(result: SigmaResult, lang: str) -> Chart:
         first_year=int(first[YEAR]),
         last=fmt_number(last.dispersion, lang, digits=3),
         last_year=int(last[YEAR]),
-        trend=t(f"sigma.{trend}", lang),
+        claim=_claim(res.trend, res.pvalue, res.alpha, lang),
         slope=fmt_number(res.slope, lang, digits=4),
-        p=fmt_number(res.pvalue, lang, digits=3),
-    )
+    ) + _panel_note(result.kept, measure_word, lang)
     return Chart(
         key=f"sigma_{measure}_{result.indicator_id}",
         figure=fig,
@@ -166,6 +206,7 @@ class BetaResult:
     fit: pd.DataFrame
     members: pd.DataFrame
     sources: sel_.SourceFacts
+    kept: convergence.ConvergencePanel  # the values <= 0 left out (logs)
 
 
 def compute_beta(
@@ -178,10 +219,11 @@ def compute_beta(
     if not ids:
         raise NoData.of("empty.no_agglomerations")
     data = sel_.panel(store, indicator_id, ids, [start, end]).dropna(subset=[VALUE])
-    data = data[data[VALUE] > 0]
     weight = "population" if scope.weighted else None
     if weight:
         data = data.dropna(subset=["population"])
+    kept = convergence.convergence_panel(data, measure="beta")  # logs: > 0
+    data = kept.data
     try:
         res = convergence.beta_convergence(data, start=start, end=end, weight=weight)
     except ValueError as error:
@@ -211,6 +253,7 @@ def compute_beta(
         fit=fit,
         members=members,
         sources=sel_.source_facts(store, _sources_for(store, [indicator_id], ids)),
+        kept=kept,
     )
 
 
@@ -236,15 +279,18 @@ def render_beta(result: BetaResult, lang: str) -> Chart:
         lang=lang,
     )
     half = res.half_life
+    # the same claim, in the same words, as sigma convergence: only p < alpha
     caption = (
-        f"β = {fmt_number(res.beta, lang, digits=4)} "
-        f"(p = {fmt_number(res.pvalue, lang, digits=3)}); "
+        f"β = {fmt_number(res.beta, lang, digits=4)}: "
+        f"{_claim(res.trend, res.pvalue, res.alpha, lang)}"
     )
-    caption += (
-        t("caption.beta_catching_up", lang, years=fmt_number(half, lang, digits=1))
-        if res.beta < 0 and np.isfinite(half)
-        else t("caption.beta_not_catching_up", lang)
-    )
+    if res.trend == "converging" and np.isfinite(half):
+        caption += t(
+            "caption.beta_half_life", lang, years=fmt_number(half, lang, digits=1)
+        )
+    else:
+        caption += "."
+    caption += _panel_note(result.kept, "β", lang, balance=False)
     return Chart(
         key=f"beta_{result.indicator_id}",
         figure=fig,

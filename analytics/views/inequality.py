@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from analytics import charts, indices
+from analytics import charts, indices, intervals
 from analytics import selection as sel_
 from analytics.chart_model import Chart
 from analytics.i18n import fmt_number, t
@@ -108,6 +108,62 @@ def lorenz(store: Store, selection: Selection, indicator_id: str) -> Chart:
     )
 
 
+def _interval_row(row: pd.Series, key: str, lang: str) -> dict:
+    """One index's bars: its confidence interval where the interval was
+    measured to cover 90 %, otherwise its range without one territory."""
+    reliable = bool(row["reliable"])
+    return {
+        "label": t(f"index.{key}", lang),
+        "estimate": row["estimate"],
+        "kind": t("label.kind_ci" if reliable else "label.kind_loo", lang),
+        "low": row["low"] if reliable else row["loo_low"],
+        "high": row["high"] if reliable else row["loo_high"],
+        "reliable": reliable,
+        "reason": row["reason"],
+        "n": int(row["n"]),
+    }
+
+
+def _reason_text(reason: str, index: str, n: int, weighted: bool, lang: str) -> str:
+    need = intervals.reliable_from(index, weighted)
+    return t(f"reason.{reason}", lang, n=n, need=need if need is not None else "—")
+
+
+def _interval_caption(
+    table: pd.DataFrame, n: int, n_boot: int, weighted: bool, lang: str
+) -> str:
+    """Which bars are 95 % intervals, which are leave-one-out ranges and why,
+    and what an interval means when the territories are all there are."""
+    shown = table[table["reliable"]]
+    caption = ""
+    if len(shown):
+        caption += t(
+            "caption.index_bootstrap",
+            lang,
+            n=n,
+            n_boot=n_boot,
+            indices=", ".join(shown["label"]),
+        )
+    else:
+        caption += "."
+    others = table[~table["reliable"]]
+    reasons = [
+        _reason_text(r.reason, r.index, n, weighted, lang) for r in others.itertuples()
+    ]
+    for reason in dict.fromkeys(reasons):
+        labels = [
+            r.label
+            for r, why in zip(others.itertuples(), reasons, strict=True)
+            if why == reason
+        ]
+        caption += t(
+            "caption.index_loo", lang, indices=", ".join(labels), reason=reason
+        )
+    if len(shown):
+        caption += t("caption.interval_meaning", lang)
+    return caption
+
+
 def index_table(
     store: Store, selection: Selection, indicator_id: str, *, n_boot: int = 499
 ) -> Chart:
@@ -122,6 +178,7 @@ def index_table(
         value=VALUE,
         weight="population" if selection.weighted else None,
         n_boot=n_boot,
+        which=CI_INDICES,
     ).set_index("index")
     rows = []
     skipped = []
@@ -130,15 +187,7 @@ def index_table(
         if row is None or not np.isfinite(row["estimate"]):
             skipped.append(t(f"index.{key}", lang))
             continue
-        rows.append(
-            {
-                "index": key,
-                "label": t(f"index.{key}", lang),
-                "estimate": row["estimate"],
-                "low": row["low"],
-                "high": row["high"],
-            }
-        )
+        rows.append(_interval_row(row, key, lang) | {"index": key})
     if not rows:
         raise NoData(t("empty.too_few", lang, need=MIN_TERRITORIES, have=len(data)))
     table = pd.DataFrame(rows)
@@ -175,10 +224,14 @@ def index_table(
         caption += t(
             "caption.index_theil", lang, value=fmt_number(theil_row, lang, digits=3)
         )
-    caption += t("caption.index_bootstrap", lang, n=len(data), n_boot=n_boot)
+    caption += _interval_caption(table, len(data), n_boot, selection.weighted, lang)
     for row in ratios.itertuples():
         low, high = (fmt_number(v, lang, digits=2) for v in (row.low, row.high))
-        caption += f" {row.label} = {fmt_number(row.estimate, lang, digits=2)} [{low}; {high}]."
+        loo = "" if row.reliable else f" ({t('label.loo', lang)})"
+        caption += (
+            f" {row.label} = {fmt_number(row.estimate, lang, digits=2)} "
+            f"[{low}; {high}]{loo}."
+        )
     if skipped:
         caption += t("caption.index_skipped", lang, indices=", ".join(skipped))
     if dropped:
@@ -187,10 +240,11 @@ def index_table(
         columns={
             "label": t("label.index", lang),
             "estimate": t("label.value", lang),
-            "low": "CI low",
-            "high": "CI high",
+            "kind": t("label.interval_kind", lang),
+            "low": t("label.low", lang),
+            "high": t("label.high", lang),
         }
-    ).drop(columns="index")
+    ).drop(columns=["index", "reliable", "reason"])
     return Chart(
         key=f"indices_{indicator_id}",
         figure=fig,
@@ -370,14 +424,16 @@ def compare_agglomerations(
             weight="population" if selection.weighted else None,
             by="agg",
             n_boot=n_boot,
+            which=[index],
         )
-        boot = boot[boot["index"] == index].set_index("agg")
+        boot = boot.set_index("agg")
         for agg in aggs.to_dict("records"):
             if agg["agglomeration_id"] not in boot.index:
                 continue
             res = boot.loc[agg["agglomeration_id"]]
             if not np.isfinite(res["estimate"]):
                 continue
+            bars = _interval_row(res, index, lang)
             rows.append(
                 {
                     "label": name_of(agg, lang),
@@ -386,8 +442,10 @@ def compare_agglomerations(
                         lang,
                     ),
                     "estimate": res["estimate"],
-                    "low": res["low"],
-                    "high": res["high"],
+                    "kind": bars["kind"],
+                    "low": bars["low"],
+                    "high": bars["high"],
+                    "reliable": bars["reliable"],
                     "n": int(res["n"]),
                     "current": agg["agglomeration_id"] == selection.agglomeration_id,
                 }
@@ -423,6 +481,27 @@ def compare_agglomerations(
         else f"Most even: {low.label} ({fmt_number(low.estimate, lang, digits=3)}); "
         f"most uneven: {high.label} ({fmt_number(high.estimate, lang, digits=3)})."
     )
+    need = intervals.reliable_from(index, selection.weighted)
+    shown = int(table["reliable"].sum())
+    if need is None:
+        reason = _reason_text(
+            intervals.unreliable_reason(index, 30, selection.weighted),
+            index,
+            30,
+            selection.weighted,
+            lang,
+        )
+        caption += t("caption.compare_loo", lang, reason=reason)
+    else:
+        caption += t(
+            "caption.compare_intervals",
+            lang,
+            shown=shown,
+            total=len(table),
+            need=need,
+        )
+    if shown:
+        caption += t("caption.interval_meaning", lang)
     return Chart(
         key=f"compare_{index}_{indicator_id}",
         figure=fig,

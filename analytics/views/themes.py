@@ -282,6 +282,19 @@ def gap_to_benchmark(
     year_rows = every_year[every_year[YEAR] == selection.year]
     table = year_rows.dropna(subset=["gap_abs"]).reset_index(drop=True)
     if table.empty:
+        no_population = (
+            benchmark == "weighted_mean" and not (year_rows["population"] > 0).any()
+        )
+        if year_rows[VALUE].notna().any() and no_population:
+            raise NoData(  # a weighted mean without weights: not Rosstat's gap
+                t(
+                    "empty.benchmark_population",
+                    lang,
+                    indicator=meta["name"],
+                    year=selection.year,
+                    benchmark=t(f"benchmark.{benchmark}", lang),
+                )
+            )
         if year_rows[VALUE].notna().any():  # the territories have values,
             raise NoData(  # the benchmark (a region, the country) has none
                 t(

@@ -34,13 +34,43 @@ if TYPE_CHECKING:  # scikit-learn is imported on first use (0.3 s at start-up)
 
 @dataclass
 class TypologyView:
-    """A fitted typology of all agglomeration territories and its charts."""
+    """A fitted typology of all agglomeration territories and its charts;
+    ``stability`` is the model's stability as printed, with the digits its
+    Monte Carlo error allows (:func:`stability_text`)."""
 
     model: typology.Typology
     scatter: Chart
     profiles: Chart
     map: Chart | None
     members: pd.DataFrame
+    stability: str = ""
+
+
+def stability_text(model: typology.Typology, lang: str, *, full: bool = True) -> str:
+    """The bootstrap stability with the decimals its Monte Carlo standard
+    error allows (another seed moves it by about that much), ± that error."""
+    from analytics import typology as typology_
+
+    error = float(getattr(model, "stability_se_", float("nan")))
+    digits = typology_.stability_digits(error)
+    value = fmt_number(float(model.stability_), lang, digits=digits)
+    shown = (
+        f"{value} ± {fmt_number(error, lang, digits=digits + 1)}"
+        if np.isfinite(error) and error > 0
+        else value
+    )
+    if not full:
+        return shown
+    refits = len(getattr(model, "stability_scores_", []))
+    value_part, _, error_part = shown.partition(" ± ")
+    text = t(
+        "caption.typology_stability",
+        lang,
+        refits=refits,
+        value=value_part,
+        error=error_part or "0",
+    )
+    return text
 
 
 def _typology_inputs(store: Store) -> tuple[list[str], list[str]]:
@@ -125,7 +155,6 @@ def typology_view(
         store, sel_.value_sources(store, indicator_ids, ids), lang
     )
     evr = model.explained_variance_ratio_
-    stability = float(model.stability_)
     silhouette = model.silhouette_
     if isinstance(silhouette, pd.Series):
         silhouette = silhouette.get(model.n_clusters_, np.nan)
@@ -169,11 +198,12 @@ def typology_view(
     )
     caption = (
         f"{len(emb)} территорий {len(set(members.loc[emb.index, 'agglomeration_id']))} агломераций в {model.n_clusters_} типах (ромбы — выбранная агломерация); "
-        f"силуэт {fmt_number(silhouette, lang, digits=2)}, устойчивость (ARI бутстрэпа) {fmt_number(stability, lang, digits=2)}."
+        f"силуэт {fmt_number(silhouette, lang, digits=2)}, "
         if lang == "ru"
         else f"{len(emb)} territories of {len(set(members.loc[emb.index, 'agglomeration_id']))} agglomerations in {model.n_clusters_} types (diamonds: the selected agglomeration); "
-        f"silhouette {fmt_number(silhouette, lang, digits=2)}, bootstrap stability (ARI) {fmt_number(stability, lang, digits=2)}."
+        f"silhouette {fmt_number(silhouette, lang, digits=2)}, "
     )
+    caption += stability_text(model, lang) + "."
     scatter = Chart(
         key="typology_scatter",
         figure=fig,
@@ -270,5 +300,10 @@ def typology_view(
         }
     )
     return TypologyView(
-        model=model, scatter=scatter, profiles=profiles, map=map_chart, members=table
+        model=model,
+        scatter=scatter,
+        profiles=profiles,
+        map=map_chart,
+        members=table,
+        stability=stability_text(model, lang, full=False),
     )
