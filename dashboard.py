@@ -19,6 +19,7 @@ from app_pages.common import (
     lang,
     load_store,
     page_style,
+    run_page,
     start_page_charts,
     sync_query_params,
     year_choices,
@@ -112,7 +113,7 @@ def main() -> None:
     sync_query_params()
     start_page_charts()
     try:
-        page.run()
+        run_page(page)
         download_page_charts()
     finally:
         FIRST_PAGE_DRAWN.set()

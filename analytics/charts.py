@@ -31,6 +31,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from analytics.escape import html as html_text
 from analytics.formatting import d3_format, fmt_number, localize_figure, plain_text
 from analytics.i18n import t
 
@@ -95,7 +96,9 @@ def wrap(text: str, width: int = 60) -> str:
     'Индексы неравенства: расходы<br>местного бюджета на жителя,<br>2023'
     """
     lines: list[str] = []
-    for word in text.split():
+    # titles and footers carry names from files (sources, free indicator
+    # names): plotly renders a subset of HTML, so they are escaped
+    for word in html_text(text).split():
         if lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
         else:

@@ -63,6 +63,22 @@ STRINGS: dict[str, dict[str, str]] = {
         "Rosstat files on the «Data & quality» page or put them in `datasets/raw/` "
         "and run `make etl`.",
     },
+    "error.view": {
+        "ru": "Этот график не построен: данные в хранилище не позволяют его "
+        "нарисовать ({reason}). Проверьте файлы на странице «Данные и качество» "
+        "и пересоберите хранилище.",
+        "en": "This chart could not be drawn: the data in the store do not allow "
+        "it ({reason}). Check the files on the «Data & quality» page and rebuild "
+        "the store.",
+    },
+    "error.page": {
+        "ru": "Страница не построена: данные в хранилище не позволяют её "
+        "показать ({reason}). Другие страницы работают; проверьте файлы на "
+        "странице «Данные и качество» и пересоберите хранилище.",
+        "en": "This page could not be drawn: the data in the store do not allow "
+        "it ({reason}). Other pages work; check the files on the «Data & "
+        "quality» page and rebuild the store.",
+    },
     "empty.store": {
         "ru": "В хранилище пока нет наблюдений. Положите файлы Росстата в "
         "`datasets/raw/` и выполните `make etl`.",

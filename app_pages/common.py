@@ -15,6 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from analytics import escape
 from analytics import selection as sel_
 from analytics.chart_model import Chart
 from analytics.i18n import DEFAULT_LANG, LANGS, t
@@ -340,10 +341,8 @@ def download_page_charts() -> None:
 
 
 def _escape(text: str) -> str:
-    """Escape Markdown control characters in text that comes from data."""
-    for char in "\\`*_{}[]<>#|":
-        text = text.replace(char, "\\" + char)
-    return text
+    """Text that comes from data, shown as typed in Markdown."""
+    return escape.markdown(text)
 
 
 def download_buttons(chart: Chart, *, key: str) -> None:
@@ -456,10 +455,28 @@ def show_view(entry: View, selection: Selection, *args) -> Chart | None:
     try:
         chart = view(entry, selection, *args)
     except views.NoData as reason:
-        st.info(str(reason))
+        st.info(str(reason))  # i18n text with its own Markdown
+        return None
+    except Exception as error:  # whatever the store holds: a reason, no traceback
+        st.warning(t("error.view", lang(), reason=_reason(error)))
         return None
     show_chart(chart, rebuild=part_of(entry, selection, args))
     return chart
+
+
+def _reason(error: Exception) -> str:
+    """An unexpected error, shortened and escaped for a message."""
+    return _escape(f"{type(error).__name__}: {str(error)[:200]}")
+
+
+def run_page(page) -> None:
+    """Run a page of ``st.navigation``. An error the page did not expect is
+    shown as a message in the user's language (never a traceback); Streamlit's
+    own stop and rerun signals are not exceptions of this kind and pass."""
+    try:
+        page.run()
+    except Exception as error:
+        st.error(t("error.page", lang(), reason=_reason(error)))
 
 
 def pick_indicator(

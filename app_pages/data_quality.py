@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import quality
+from analytics import escape, quality
 from analytics import selection as sel_
 from analytics.etl import template, uploads
-from analytics.etl.writer import StoreLockedError, previous_version, restore_previous
+from analytics.etl.writer import StoreLockedError, previous_version
 from analytics.i18n import t
 from analytics.store import open_store
 from app_pages import maps_ui
@@ -163,8 +163,8 @@ if st.button(t("upload.check", language), disabled=not picked, key="upload_check
             staging = uploads.stage(
                 accepted, store=store_path(), on_progress=_progress_callback(bar)
             )
-        except StoreLockedError as error:
-            st.error(str(error), icon="🔒")
+        except (StoreLockedError, OSError) as error:
+            st.error(escape.markdown(error), icon="🔒")
         else:
             diff = uploads.diff_stores(
                 None if store.observations.empty else store,
@@ -252,8 +252,8 @@ if staged is not None:
             report = uploads.commit(
                 staging, store=store_path(), on_progress=_progress_callback(bar)
             )
-        except StoreLockedError as error:
-            st.error(str(error), icon="🔒")
+        except (StoreLockedError, OSError) as error:
+            st.error(escape.markdown(error), icon="🔒")
         else:
             st.session_state.pop(_STAGED, None)
             st.session_state["upload_message"] = t(
@@ -270,9 +270,9 @@ if previous is not None and st.button(
     t("upload.restore", language, v=previous), key="upload_restore"
 ):
     try:
-        name = restore_previous(store_path())
-    except (StoreLockedError, FileNotFoundError) as error:
-        st.error(str(error))
+        name = uploads.revert(store_path())
+    except (StoreLockedError, OSError) as error:
+        st.error(escape.markdown(error))
     else:
         st.session_state["upload_message"] = t("upload.restored", language, v=name)
         st.rerun()

@@ -13,7 +13,7 @@ import functools
 
 import streamlit as st
 
-from analytics import geo, maps
+from analytics import escape, geo, maps
 from analytics.i18n import t
 from analytics.selection import Selection
 from analytics.store import Store
@@ -46,7 +46,7 @@ def boundary_matches(store: Store) -> list[geo.BoundaryMatch]:
     path = store_path()
     found, problem = _matches(str(path), store.version, geo.signature(path))
     if problem is not None:
-        st.warning(problem.message(lang()))
+        st.warning(escape.markdown(problem.message(lang())))
     return found
 
 
@@ -151,7 +151,7 @@ def boundaries_section(store: Store) -> None:
         try:
             saved = geo.save_boundaries(path, picked.name, picked.getvalue())
         except geo.BoundaryError as error:
-            st.error(error.message(language))
+            st.error(escape.markdown(error.message(language)))
         else:
             match = geo.match_boundaries(saved, store.territories)
             st.session_state["boundary_message"] = t(

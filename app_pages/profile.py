@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics import escape, views
 from analytics import selection as sel_
-from analytics import views
 from analytics.i18n import name as name_of
 from analytics.i18n import t
 from analytics.prices import is_money, price_label
@@ -42,7 +42,7 @@ except views.NoData as reason:
     st.stop()
 st.subheader(f"{labels[territory]} — {selection.year}")
 show_table(card, hide_index=True)
-st.caption(card.attrs["footer"])
+st.caption(escape.markdown(card.attrs["footer"]))
 
 indicator = pick_indicator(store, members["territory_id"].tolist())
 price_years = views.price_years(store)

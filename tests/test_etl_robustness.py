@@ -498,7 +498,7 @@ def test_conflicts_newest_publication_or_pin_wins_and_are_listed(tmp_path):
     assert pinned.conflict_examples[0]["kept_file"] == "a_first.csv"
     value = open_store(store).observations.query("indicator_id == 'population'").value
     assert list(value) == [100.0]
-    assert str(raw / "pins.yaml") not in pinned.ignored
+    assert "pins.yaml" not in [s["path"] for s in pinned.skipped]
     (raw / "pins.yaml").write_text("pinned: [", encoding="utf-8")
     broken = subprocess.run(
         [sys.executable, "-m", "analytics.etl", "--quiet"]

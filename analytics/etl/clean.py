@@ -11,6 +11,11 @@ reason why there is no number. The policy:
   are accepted: ``'1 234,5'`` → 1234.5.
 * A footnote marker glued to a number is dropped: ``'99,72)'`` → 99.7 (the
   marker is ``2)``), ``'12,5¹'`` → 12.5.
+* A comma followed by exactly three digits («1,234») is a decimal comma (the
+  Russian convention) unless the file shows it groups thousands: numbers like
+  «1,234.5», «1,234,567» or decimal points («12.5») and no decimal comma
+  (see :func:`comma_role`). Where the file shows both, such a cell is
+  rejected as ambiguous instead of guessed.
 * Float artefacts of Excel (``1474882.0000000002``) stay numbers as they are.
 * Digits mixed with letters, Cyrillic look-alikes included (``' 2397О'`` with a
   Cyrillic ``О``), are *invalid*: the value is rejected with a reason, never
@@ -55,6 +60,68 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _CYRILLIC_LOOKALIKES = set("АВЕКМНОРСТХаеорсухЗзбОо")
 
 
+#: Cells that show a comma groups thousands: «1,234.5», «1,234,567», or a
+#: decimal point («12.5», not «1.234», which could group thousands itself).
+#: RE2 syntax, so that Arrow can match whole columns.
+COMMA_THOUSANDS = (
+    r"^\s*[+-]?\d{1,3}(,\d{3})+\.\d*\s*$"
+    r"|^\s*[+-]?\d{1,3}(,\d{3}){2,}\s*$"
+    r"|^\s*[+-]?\d*\.(\d{1,2}|\d{4,})\s*$"
+)
+#: Cells that show a comma is decimal: not three digits after it («12,5»),
+#: more than three before it or a zero («12345,678», «0,123»), or grouped
+#: thousands before it («1 234,567», «1.234,5»).
+COMMA_DECIMAL = (
+    r"^\s*[+-]?\d*,(\d{1,2}|\d{4,})\s*$"
+    r"|^\s*[+-]?(\d{4,}|0),\d+\s*$"
+    "|\\d[ .\u00a0\u202f\u2009]\\d{3},\\d"  # literal: RE2 has no \\u escapes
+)
+#: A cell whose comma could be either («1,234»).
+COMMA_AMBIGUOUS = r"^\s*[+-]?[1-9]\d{0,2},\d{3}\s*$"
+#: Cells whose value depends on :func:`comma_role` («1,234», «1,234,567»): a
+#: file without any needs no role (its other cells are not searched).
+COMMA_GROUPS = re.compile(r"^\s*[+-]?[1-9]\d{0,2}(,\d{3})+\s*$")
+AMBIGUOUS_REASON = (
+    "запятая может отделять и тысячи, и дробную часть: в файле есть числа "
+    "обоих видов («1,234.5» и «12,5»), значение не угадывается"
+)
+Comma = Literal["decimal", "thousands", "conflict"]
+
+
+def comma_role(texts) -> Comma:
+    """What a comma followed by three digits means in a file, from its cells:
+    ``'thousands'`` when some cell shows commas grouping thousands or a
+    decimal point and none a decimal comma, ``'conflict'`` when cells show
+    both, else ``'decimal'`` (the Russian convention).
+
+    >>> comma_role(["1,234.5", "1,234"]), comma_role(["12,5", "1,234"])
+    ('thousands', 'decimal')
+    >>> comma_role(["1,234.5", "12,5", "1,234"]), comma_role(["1,234"])
+    ('conflict', 'decimal')
+    """
+    thousands = decimal = False
+    for text in texts:
+        if not isinstance(text, str) or ("," not in text and "." not in text):
+            continue
+        thousands = thousands or bool(_THOUSANDS.search(text))
+        decimal = decimal or bool(_DECIMAL.search(text))
+        if thousands and decimal:
+            return "conflict"
+    return role_of(thousands=thousands, decimal=decimal)
+
+
+def role_of(*, thousands: bool, decimal: bool) -> Comma:
+    """:func:`comma_role` from whether any cell shows each reading."""
+    if thousands and decimal:
+        return "conflict"
+    return "thousands" if thousands else "decimal"
+
+
+_THOUSANDS = re.compile(COMMA_THOUSANDS)
+_DECIMAL = re.compile(COMMA_DECIMAL)
+_AMBIGUOUS = re.compile(COMMA_AMBIGUOUS)
+
+
 @dataclass(frozen=True, slots=True)
 class Parsed:
     """Result of :func:`parse_value`: a number, or a reason why there is none."""
@@ -73,13 +140,16 @@ def _describe_letters(text: str) -> str:
     return ", ".join(parts)
 
 
-def parse_value(raw: object) -> Parsed:
+def parse_value(raw: object, *, comma: Comma = "decimal") -> Parsed:
     """Parse one published cell into a float.
 
     Parameters
     ----------
     raw
         The cell as a reader returns it: ``float``, ``int``, ``str``, ``None``.
+    comma
+        What a comma before three digits means in this file
+        (:func:`comma_role`); ``'conflict'`` rejects such a cell.
 
     Returns
     -------
@@ -98,6 +168,8 @@ def parse_value(raw: object) -> Parsed:
     'missing'
     >>> parse_value(" 2397О").kind
     'invalid'
+    >>> parse_value("1,234").value, parse_value("1,234", comma="thousands").value
+    (1.234, 1234.0)
     """
     if raw is None:
         return Parsed(None, "missing", EMPTY_REASON)
@@ -128,9 +200,17 @@ def parse_value(raw: object) -> Parsed:
     if marker is not None:
         return Parsed(None, "missing", marker)
     candidate = candidate.replace(" ", "").replace("\u2212", "-")
+    if comma != "decimal" and _AMBIGUOUS.match(candidate):
+        if comma == "conflict":
+            return Parsed(None, "invalid", AMBIGUOUS_REASON)
+        candidate = candidate.replace(",", "")
+    elif comma == "thousands" and _THOUSANDS.match(candidate):
+        candidate = candidate.replace(",", "")
     number = _to_float(candidate)
     if number is not None:
         return Parsed(number, "ok")
+    if _infinite(candidate):
+        return Parsed(None, "invalid", f"бесконечность вместо числа: {stripped[:60]!r}")
     if any(ch.isalpha() for ch in stripped) and any(ch.isdigit() for ch in stripped):
         return Parsed(
             None,
@@ -138,6 +218,14 @@ def parse_value(raw: object) -> Parsed:
             f"цифры вперемешку с буквами: {_describe_letters(stripped)}",
         )
     return Parsed(None, "invalid", f"не число: {stripped[:60]!r}")
+
+
+def _infinite(text: str) -> bool:
+    """«inf», «Infinity», «1e309»: what float() reads as an infinity."""
+    try:
+        return math.isinf(float(text.replace(",", ".")))
+    except ValueError:
+        return False
 
 
 def _looks_numeric(text: str) -> bool:

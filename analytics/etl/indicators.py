@@ -82,8 +82,28 @@ class CatalogEntry:
     available: bool = True
     note_ru: str = ""
     note_en: str = ""
+    #: plausible (min, max) in the canonical unit; a published value outside
+    #: it is rejected with its cell (None: no bound)
+    range: tuple[float | None, float | None] = (None, None)
     #: how an annual value comes from sub-annual ones (see analytics.etl.annual)
     annual: str = ""
+
+
+def _range(item: dict, path: Path) -> tuple[float | None, float | None]:
+    bounds = item.get("range")
+    if bounds is None:
+        return (None, None)
+    if (
+        not isinstance(bounds, list)
+        or len(bounds) != 2
+        or not all(b is None or isinstance(b, int | float) for b in bounds)
+        or (None not in bounds and bounds[0] > bounds[1])
+    ):
+        raise ValueError(
+            f"{path.name}: у показателя {item.get('id', '?')} диапазон "
+            f"{bounds!r} — нужен список [минимум, максимум]"
+        )
+    return tuple(None if b is None else float(b) for b in bounds)
 
 
 @dataclass
@@ -111,7 +131,9 @@ class Catalog:
 
 def load_catalog(path: Path = DEFAULT_CATALOG) -> Catalog:
     """Read the YAML catalog; raise ``ValueError`` naming the entry on errors."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # the C loader when PyYAML has it (the catalog is read on every run)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
     entries: dict[str, CatalogEntry] = {}
     catalog = Catalog(entries)
     for item in data["indicators"]:
@@ -129,6 +151,7 @@ def load_catalog(path: Path = DEFAULT_CATALOG) -> Catalog:
                 available=item.get("available", True),
                 note_ru=item.get("note_ru", ""),
                 note_en=item.get("note_en", ""),
+                range=_range(item, path),
                 annual=check_rule(item.get("annual"), item["id"]),
             )
         except KeyError as error:

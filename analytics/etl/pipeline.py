@@ -17,7 +17,14 @@ Rules (see DESIGN.md):
   kept and the values set aside.
 * Derived indicators (per capita, shares) are computed for every
   territory-year that has the catalog formula's inputs and does not publish
-  the indicator itself.
+  the indicator itself, from the inputs' winning values (the store is a
+  function of the raw folders and ``pins.yaml`` alone, whatever the order of
+  earlier runs).
+* A value that is not finite (``inf``, ``1e309``) or lies outside the
+  catalog's plausible range of its indicator is rejected with its cell.
+* Symbolic links are not followed: a linked file or folder is skipped, and
+  every skipped path (links, hidden files, other types) is listed with the
+  reason in the report and the console summary.
 """
 
 from __future__ import annotations
@@ -39,8 +46,10 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import yaml
 
+from analytics.escape import console
 from analytics.etl import indicators as indicator_catalog
 from analytics.etl.annual import annualize
+from analytics.etl.formulas import mark_formulas
 from analytics.etl.readers import SUPPORTED_SUFFIXES, LayoutError, read_file
 from analytics.etl.readers.base import ReadResult, cell_texts, codes_of, plain
 from analytics.etl.territories import REFERENCE_DIR, load_resolver
@@ -92,7 +101,8 @@ class EtlReport:
     version: str = ""
     changed: bool = False
     files: list[FileReport] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
+    #: paths not read, each {"path": …, "reason": …} (see :func:`discover`)
+    skipped: list[dict] = field(default_factory=list)
     conflicts: int = 0
     conflict_examples: list[dict] = field(default_factory=list)
     derived: int = 0
@@ -118,11 +128,12 @@ class EtlReport:
             )
         ]
         for f in self.files:
-            name = f.path if len(f.path) <= 48 else "…" + f.path[-47:]
+            path = console(f.path)
+            name = path if len(path) <= 48 else "…" + path[-47:]
             rows.append(
                 (
                     name,
-                    f.layouts or "—",
+                    console(f.layouts) or "—",
                     f"{f.observations:,}".replace(",", " "),
                     str(f.rejected),
                     str(f.missing + f.skipped),
@@ -142,13 +153,8 @@ class EtlReport:
             + f"; производных значений: {self.derived:,}".replace(",", " ")
             + f"; конфликтов между файлами: {self.conflicts}"
         )
-        if self.ignored:
-            # every skipped file by name: a count alone leaves the user
-            # guessing which of their files was not read
-            lines.append(
-                f"Пропущены файлы, не являющиеся таблицами ({len(self.ignored)}): "
-                + ", ".join(self.ignored)
-            )
+        if self.skipped:
+            lines.append(f"Пропущено путей: {len(self.skipped)}")
         lines.append(
             f"Хранилище: {self.store} (версия {self.version}"
             + (", без изменений)" if not self.changed else ")")
@@ -174,7 +180,11 @@ class EtlReport:
                     + "; ".join(f.unmatched[:10])
                     + (" …" if len(f.unmatched) > 10 else "")
                 )
-        return "\n".join(lines)
+        for skipped in self.skipped:
+            lines.append(f"ПРОПУЩЕН {skipped['path']}: {skipped['reason']}")
+        # Names, cells and messages come from the files: a control character
+        # in them must not start a line of its own or drive the terminal.
+        return "\n".join(console(line) for line in lines)
 
 
 _STATUS_RU = {
@@ -184,32 +194,76 @@ _STATUS_RU = {
 }
 
 
-def discover(raw: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Path]]:
+#: Why a path under a raw folder is not read (shown in the report).
+SKIP_LINK = "символическая ссылка: ссылки не читаются"
+SKIP_HIDDEN = "скрытый файл или папка (имя с точки)"
+SKIP_LOCK = "временный файл Excel (~$)"
+SKIP_TYPE = "тип файла не поддерживается (нужны xlsx, xls, xlsm, ods, csv, tsv, txt)"
+SKIP_DOC = "описание набора данных, не таблица"
+SKIP_SPECIAL = "не обычный файл (канал, устройство или сокет)"
+
+
+def discover(
+    raw: Iterable[Path],
+) -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]]]:
     """(file, root) pairs of readable files under the raw paths, and the
-    ignored ones (other types, hidden files, README/PROVENANCE)."""
+    paths skipped with the reason: symbolic links (files and folders; links
+    are not followed, so nothing outside a raw folder is read), hidden files
+    and folders, Excel's lock files, other types, README/PROVENANCE. A raw
+    path given itself (even as a link) is read."""
     found: list[tuple[Path, Path]] = []
-    ignored: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
     for root in raw:
         root = Path(root)
-        candidates = (
-            [root]
-            if root.is_file()
-            else sorted(p for p in root.rglob("*") if p.is_file())
-        )
-        base = root.parent if root.is_file() else root
-        for path in candidates:
-            rel = path.relative_to(base)
-            if any(part.startswith(".") for part in rel.parts) or path.name.startswith(
-                "~$"
-            ):
-                continue
-            if path.suffix.lower() in SUPPORTED_SUFFIXES and (
-                path.name.lower() not in IGNORED_NAMES
-            ):
-                found.append((path, base))
+        if root.is_file():
+            if root.suffix.lower() in SUPPORTED_SUFFIXES:
+                found.append((root, root.parent))
             else:
-                ignored.append(path)
-    return found, ignored
+                skipped.append((root, SKIP_TYPE))
+            continue
+        here_found: list[tuple[Path, Path]] = []
+        for folder, dirs, names in os.walk(root, followlinks=False):
+            here = Path(folder)
+            keep = []
+            for name in sorted(dirs):
+                path = here / name
+                if path.is_symlink():
+                    skipped.append((path, SKIP_LINK))
+                elif name.startswith("."):
+                    skipped.append((path, SKIP_HIDDEN))
+                else:
+                    keep.append(name)
+            dirs[:] = keep
+            for name in sorted(names):
+                path = here / name
+                reason = _skip_reason(path, here == root)
+                if reason is None:
+                    here_found.append((path, root))
+                elif reason:
+                    skipped.append((path, reason))
+        found += sorted(here_found)
+    return found, skipped
+
+
+def _skip_reason(path: Path, top: bool) -> str | None:
+    """Why a file is not read (None: it is read; '' for ``pins.yaml``, which
+    is read as the pins)."""
+    name = path.name
+    if top and name == PINS_FILE:
+        return ""
+    if path.is_symlink():
+        return SKIP_LINK
+    if name.startswith("."):
+        return SKIP_HIDDEN
+    if name.startswith("~$"):
+        return SKIP_LOCK
+    if not path.is_file():
+        return SKIP_SPECIAL
+    if name.lower() in IGNORED_NAMES:
+        return SKIP_DOC
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return SKIP_TYPE
+    return None
 
 
 def file_hash(path: Path) -> str:
@@ -413,6 +467,21 @@ def _map_records(
     )
     # each value's record, to name the cell of a value rejected below
     position = np.arange(len(records))
+    values = frame[VALUE].to_numpy()
+    infinite = ~np.isfinite(values)
+    if infinite.any():
+        _reject_values(
+            rejects,
+            frame[infinite].assign(_record=position[infinite]),
+            records,
+            lambda rec: (
+                "не конечное число (бесконечность или NaN): "
+                f"{rec.value!r} — значение не загружено"
+            ),
+            "invalid",
+        )
+        frame = frame[~infinite].reset_index(drop=True)
+        position, key_codes = position[~infinite], key_codes[~infinite]
     counts = np.array(
         [m.in_catalog and m.unit in COUNT_UNITS for m in key_mappings], dtype=bool
     )[key_codes]
@@ -429,7 +498,32 @@ def _map_records(
             "invalid",
         )
         frame = frame[~negative].reset_index(drop=True)
-        position = position[~negative]
+        position, key_codes = position[~negative], key_codes[~negative]
+    # the catalog's plausible range of each value's indicator
+    ranges = [
+        catalog.entries[m.indicator_id].range
+        if m.in_catalog and m.indicator_id in catalog.entries
+        else (None, None)
+        for m in key_mappings
+    ]
+    low = np.array([-np.inf if r[0] is None else r[0] for r in ranges])[key_codes]
+    high = np.array([np.inf if r[1] is None else r[1] for r in ranges])[key_codes]
+    values = frame[VALUE].to_numpy()
+    outside = (values < low) | (values > high)
+    if outside.any():
+        bounds = dict(zip(ids, _range_texts(ids, catalog), strict=True))
+        _reject_values(
+            rejects,
+            frame[outside].assign(_record=position[outside]),
+            records,
+            lambda rec: (
+                f"{rec.value:g} вне правдоподобного диапазона показателя "
+                f"{rec.indicator_id} ({bounds[rec.indicator_id]})"
+            ),
+            "invalid",
+        )
+        frame = frame[~outside].reset_index(drop=True)
+        position, key_codes = position[~outside], key_codes[~outside]
     # packed integer keys say at once that a file repeats no key (the rule)
     repeats = len(frame) > 1 and has_duplicate_keys(frame)
     key = [TERRITORY_ID, INDICATOR_ID, YEAR, PERIOD]
@@ -457,6 +551,19 @@ def _map_records(
         np.zeros(len(frame), np.int8), [source_id], validate=False
     )
     return frame, rejects
+
+
+def _range_texts(ids, catalog) -> list[str]:
+    """The plausible range of each catalog indicator as text («от 0 до 100 %»)."""
+    texts = []
+    for indicator_id in ids:
+        entry = catalog.entries.get(indicator_id)
+        low, high = entry.range if entry is not None else (None, None)
+        parts = ([f"от {low:g}"] if low is not None else []) + (
+            [f"до {high:g}"] if high is not None else []
+        )
+        texts.append(" ".join(parts) + (f" {entry.unit}" if entry else ""))
+    return texts
 
 
 def _reject_values(
@@ -529,8 +636,13 @@ def _formula_indicators(catalog) -> set[str]:
     }
 
 
-def derive(observations: pd.DataFrame, catalog) -> pd.DataFrame:
-    """Indicators with a catalog formula, where the inputs exist."""
+def derive(
+    observations: pd.DataFrame, catalog, priority: dict[str, int] | None = None
+) -> pd.DataFrame:
+    """Indicators with a catalog formula, where the inputs exist. Where two
+    sources publish an input for the same territory and year, the value of
+    the higher ``priority`` (source id → rank, as in the sources table) is
+    used: the one :func:`analytics.store.open_store` keeps."""
     out = []
     key = [TERRITORY_ID, YEAR]
     published = {str(i) for i in observations[INDICATOR_ID].unique()}
@@ -540,6 +652,10 @@ def derive(observations: pd.DataFrame, catalog) -> pd.DataFrame:
     if PERIOD in inputs.columns:  # formulas combine annual values only
         inputs = inputs[is_annual(inputs[PERIOD])]
     inputs = plain(inputs)
+    if priority is not None and len(inputs):
+        # the winner of a conflict last, so that keep="last" keeps it
+        rank = inputs[SOURCE_ID].map(priority).fillna(-1).to_numpy()
+        inputs = inputs.iloc[np.argsort(rank, kind="stable")]
     by_indicator = {
         name: group.drop_duplicates(key, keep="last").set_index(key)[VALUE]
         for name, group in inputs.groupby(INDICATOR_ID, observed=True)
@@ -592,12 +708,22 @@ def run_etl(
     store = Path(store)
     report = EtlReport(store=str(store))
     raw = [Path(r) for r in raw]
-    files, ignored = discover(raw)
+    files, skipped = discover(raw)
     pins = read_pins(raw)
     report.pinned = sorted(pins)
-    report.ignored = [str(p) for p in ignored if p.name != PINS_FILE]
+    report.skipped = [
+        {"path": _display_path(path, raw), "reason": reason} for path, reason in skipped
+    ]
     with store_lock(store), PartitionWriter(store) as partitions:
         return _run_locked(files, store, report, on_progress, now, pins, partitions)
+
+
+def _display_path(path: Path, raw: list[Path]) -> str:
+    """A path as the report names files: relative to its raw folder."""
+    for root in raw:
+        if root.is_dir() and path.is_relative_to(root):
+            return str(path.relative_to(root))
+    return str(path)
 
 
 def read_pins(raw: Iterable[Path]) -> set[str]:
@@ -701,6 +827,7 @@ def _run_locked(
                 is_territory=resolver.is_territory,
                 named_columns=catalog.column_units,
             )
+            mark_formulas(path, result.rejects)
             frame, rejects = _map_records(
                 result,
                 file_report,
@@ -717,7 +844,26 @@ def _run_locked(
                     raise LayoutError(
                         f"{path.name}: ни одно значение не загружено — {reason}"
                     )
-        except LayoutError as error:
+                if not rejects:  # not even an empty cell: a header alone
+                    raise LayoutError(
+                        f"{path.name}: в файле нет ни одной строки данных: "
+                        "только заголовок или строки, не похожие на данные"
+                    )
+        except (
+            LayoutError,
+            OSError,
+            ValueError,
+            TypeError,
+            IndexError,
+            KeyError,
+        ) as error:
+            # A file no reader can take is rejected as a whole, whatever
+            # failed inside (a reader's defect included); the run goes on.
+            if not isinstance(error, LayoutError):
+                error = LayoutError(
+                    f"{path.name}: файл не прочитан "
+                    f"({type(error).__name__}: {str(error)[:200]})"
+                )
             file_report.status = "rejected"
             file_report.error = str(error)
             results[digest] = error
@@ -850,7 +996,11 @@ def _run_locked(
         observations, used_ids, used_territories = _formula_inputs(
             kept, frames, catalog
         )
-    derived = derive(observations, catalog)
+    derived = derive(
+        observations,
+        catalog,
+        dict(zip(sources[SOURCE_ID], sources["priority"], strict=True)),
+    )
     report.derived = len(derived)
     if len(derived):
         new_partitions[DERIVED_SOURCE] = derived

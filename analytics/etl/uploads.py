@@ -26,14 +26,16 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analytics.etl.pipeline import EtlReport, run_etl
+from analytics.etl.pipeline import EtlReport, file_hash, run_etl
 from analytics.etl.readers.base import _env_int
+from analytics.etl.writer import previous_version, store_lock
 from analytics.filenames import base_name, path_inside, safe_file_name
 from analytics.store import (
     CURRENT,
@@ -299,6 +301,23 @@ def discard(staging: Staging) -> None:
     shutil.rmtree(staging.root, ignore_errors=True)
 
 
+#: Earlier contents of replaced uploads, by content hash (hidden: the ETL
+#: skips it), so that a revert can put them back.
+HISTORY = ".uploads-history"
+#: Uploads taken out of the raw folder by a revert (hidden, kept for a manual
+#: undo; :func:`clear_stale_staging` does not touch it).
+REVERTED = ".reverted"
+
+
+def _keep_history(path: Path, raw: Path) -> None:
+    """Keep the content of an upload about to be replaced, under its hash."""
+    if not path.is_file():
+        return
+    kept = raw / HISTORY / file_hash(path)
+    if not kept.exists():
+        _link_or_copy(path, kept)
+
+
 def commit(
     staging: Staging,
     *,
@@ -313,6 +332,7 @@ def commit(
     folder.mkdir(parents=True, exist_ok=True)
     for upload in staging.loaded():
         path = target_path(folder, upload.name)
+        _keep_history(path, raw)
         part = path.with_name(f".{path.name}.part")  # hidden until complete
         part.write_bytes(upload.data)
         os.replace(part, path)
@@ -320,6 +340,62 @@ def commit(
         return run_etl([raw], Path(store), on_progress=on_progress)
     finally:
         discard(staging)
+
+
+def revert(store: Path, raw: Path | None = None) -> str:
+    """«Вернуть предыдущую версию»: the previous store version made live again,
+    and ``uploads/`` of the raw folder put back as that version read it, so
+    that the next ETL run finds the same inputs and keeps that version.
+
+    Uploads the live version loaded and the previous one did not are moved to
+    ``.reverted/`` (hidden; the ETL skips it); uploads it replaced get their
+    earlier content back from ``.uploads-history/``. Files put into the raw
+    folder by hand are not touched. Returns the name of the version restored.
+    Raises :class:`FileNotFoundError` when there is no previous version and
+    :class:`~analytics.etl.writer.StoreLockedError` while an ETL run holds
+    the store.
+    """
+    store, raw = Path(store), Path(raw or raw_root())
+    with store_lock(store):
+        name = previous_version(store)
+        live = current_version_dir(store)
+        if name is None or live is None:
+            raise FileNotFoundError("Предыдущей версии хранилища нет.")
+        before = _upload_sources(store / VERSIONS / name)
+        now = _upload_sources(live)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        for rel in sorted(set(now) - set(before)):
+            path = raw / rel
+            if path.is_file():
+                aside = raw / REVERTED / stamp / rel
+                aside.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, aside)
+        for rel, digest in sorted(before.items()):
+            path = raw / rel
+            if path.is_file() and file_hash(path) == digest:
+                continue
+            kept = raw / HISTORY / digest
+            if kept.is_file():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                part = path.with_name(f".{path.name}.part")
+                shutil.copy2(kept, part)
+                os.replace(part, path)
+        pointer = store / f"{CURRENT}.tmp"
+        pointer.write_text(name, encoding="utf-8")
+        os.replace(pointer, store / CURRENT)
+    return name
+
+
+def _upload_sources(version: Path) -> dict[str, str]:
+    """Upload paths (``uploads/…``) a version was built from → content hash."""
+    sources = pd.read_parquet(
+        version / "sources.parquet", columns=["source_id", "path"]
+    )
+    return {
+        path: digest
+        for digest, path in zip(sources.source_id, sources.path, strict=True)
+        if str(path).replace("\\", "/").startswith(f"{UPLOADS}/")
+    }
 
 
 def clear_stale_staging(raw: Path | None = None, older_than: float = 86400) -> int:
@@ -502,6 +578,7 @@ __all__ = [
     "file_table",
     "max_upload_bytes",
     "raw_root",
+    "revert",
     "safe_name",
     "sniff_type",
     "stage",

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from analytics import escape
 from analytics.chart_model import Chart
 from analytics.formatting import excel_formats, plain_text, round_frame
 from analytics.i18n import DEFAULT_LANG, LANGS, t
@@ -114,9 +115,11 @@ def _cell_value(value: Any) -> Any:
         value = value.item()
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
-    if isinstance(value, int | float | str | bool | datetime):
+    if isinstance(value, str):
+        return escape.xlsx(value)
+    if isinstance(value, int | float | bool | datetime):
         return value
-    return str(value)
+    return escape.xlsx(str(value))
 
 
 def _autowidth(ws: Any, widths: dict[int, int]) -> None:
@@ -163,9 +166,9 @@ def charts_to_xlsx(
     cover = wb.active
     cover.title = words["cover"]
     taken = {cover.title.casefold()}
-    cover.append([title])
+    cover.append([_cell_value(title)])
     cover["A1"].font = Font(bold=True, size=14)
-    cover.append([words["source"], source])
+    cover.append([words["source"], _cell_value(source)])
     cover.append([words["exported"], exported_at])
     cover["B3"].number_format = "yyyy-mm-dd hh:mm"
     cover["B3"].alignment = Alignment(horizontal="left")
@@ -190,6 +193,7 @@ def charts_to_xlsx(
             chart.source,
             chart.caption,
         ]
+        row = [_cell_value(v) for v in row]
         cover.append(row)
         cell = cover.cell(row=cover.max_row, column=1)
         quoted = name.replace("'", "''")
@@ -200,7 +204,7 @@ def charts_to_xlsx(
 
         ws = wb.create_sheet(name)
         table = _plain(_table(chart.data))
-        ws.append([str(c) for c in table.columns])
+        ws.append([_cell_value(str(c)) for c in table.columns])
         for cell in ws[1]:
             cell.font = bold
         col_widths = {i: _value_width(str(c)) for i, c in enumerate(table.columns, 1)}
@@ -219,6 +223,8 @@ def charts_to_xlsx(
         ws.freeze_panes = "A2"
         _autowidth(ws, col_widths)
 
+    for sheet in wb.worksheets:  # names and texts from files stay text
+        escape.guard_sheet(sheet)
     cover.freeze_panes = cover.cell(row=header_row + 1, column=1)
     # the title and the finding are long: let them run over instead of widening
     widths[7] = min(widths[7], 60)

@@ -31,7 +31,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from analytics.etl.clean import parse_value
+from analytics.etl.clean import (
+    COMMA_DECIMAL,
+    COMMA_GROUPS,
+    COMMA_THOUSANDS,
+    Comma,
+    comma_role,
+    parse_value,
+    role_of,
+)
 from analytics.etl.readers.base import (
     CELL_COLUMN,
     CELL_ROW,
@@ -80,12 +88,34 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    mixed = _decode_lines(data)
+    if mixed is not None:
+        return mixed, "mixed"
     try:
         return data.decode("cp1251"), "cp1251"
     except UnicodeDecodeError as error:
         raise LayoutError(
             f"{path.name}: кодировка не распознана (ни UTF-8, ни cp1251)"
         ) from error
+
+
+def _decode_lines(data: bytes) -> str | None:
+    """A UTF-8 file with some lines in cp1251 (a line pasted from another
+    file), decoded line by line; None when no line with letters beyond ASCII
+    is UTF-8 (then the whole file is cp1251)."""
+    lines = data.split(b"\n")
+    utf8 = 0
+    texts = []
+    for line in lines:
+        try:
+            texts.append(line.decode("utf-8"))
+            utf8 += not line.isascii()
+        except UnicodeDecodeError:
+            try:
+                texts.append(line.decode("cp1251"))
+            except UnicodeDecodeError:
+                return None
+    return "\n".join(texts) if utf8 else None
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -109,11 +139,14 @@ def _checked_text(path: Path, data: bytes | None = None) -> tuple[bytes, str, st
     every CSV passes (encoding, not empty, no NUL bytes, row limit)."""
     data = path.read_bytes() if data is None else data
     text_data, encoding = _decode(data, path)
+    if encoding == "mixed":  # the readers take it as the UTF-8 it now is
+        data, encoding = text_data.encode("utf-8"), "utf-8"
     if not text_data.strip():
         raise LayoutError(f"{path.name}: файл пуст")
     if "\x00" in text_data:
         raise LayoutError(f"{path.name}: в тексте нулевые байты — это не CSV")
-    lines = text_data.count("\n")
+    # data rows: the lines after the header (a last line without "\n" counts)
+    lines = text_data.count("\n") + (not text_data.endswith("\n")) - 1
     if lines > max_rows():
         raise LayoutError(
             f"{path.name}: {_thousands(lines)} строк — больше предела "
@@ -212,7 +245,7 @@ def _utf8_table(data: bytes) -> pa.Table | None:
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     if len(body) <= _HEAD_BYTES or b"\x00" in data:
         return None
-    if data.count(b"\n") > max_rows():
+    if data.count(b"\n") + (not data.endswith(b"\n")) - 1 > max_rows():
         return None
     try:
         head = codecs.getincrementaldecoder("utf-8")().decode(body[:_HEAD_BYTES])
@@ -308,14 +341,22 @@ def detect_csv_layout(frame: pa.Table | pd.DataFrame) -> str | None:
     return None
 
 
-def parse_values(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def parse_values(
+    raw: pd.Series, comma: Comma | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised :func:`parse_value`: (values, ok-mask). The fast path handles
-    plain numbers; only the rest goes through the full parser."""
+    plain numbers; only the rest goes through the full parser, with what a
+    comma means decided once for all the cells (``comma``, or
+    :func:`~analytics.etl.clean.comma_role` of ``raw``). Values that are not
+    finite (``inf``, ``1e309``) are not ok."""
     cleaned = raw.str.strip()
     values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float, copy=True)
+    values[~np.isfinite(values)] = np.nan
     slow = np.isnan(values) & (cleaned != "").to_numpy()
+    if comma is None and _needs_role(raw.iloc[np.flatnonzero(slow)]):
+        comma = comma_role(raw[raw.str.contains(",|\\.", regex=True, na=False)])
     for i in np.flatnonzero(slow):
-        parsed = parse_value(raw.iat[i])
+        parsed = parse_value(raw.iat[i], comma=comma or "decimal")
         if parsed.kind == "ok":
             values[i] = parsed.value
     return values, ~np.isnan(values)
@@ -358,13 +399,32 @@ def _checked_cast(
     slow = np.flatnonzero(~np.isfinite(values))
     if len(slow):
         raw = pd.Series(cells.take(slow).to_pylist(), dtype=object)
-        parsed = parse_values(raw)[0]
+        comma = _comma_role(cells) if _needs_role(raw) else "decimal"
+        parsed = parse_values(raw, comma)[0]
         zeros = raw[parsed == 0]
         if zeros.str.contains("-|\u2212").any():
-            return parse_values(pd.Series(cells.to_pylist(), dtype=object))
+            return parse_values(pd.Series(cells.to_pylist(), dtype=object), comma)
         values = values.copy() if not values.flags.writeable else values
         values[slow] = parsed
     return values, ~np.isnan(values)
+
+
+def _needs_role(raw: pd.Series) -> bool:
+    """Whether some of these cells read differently as thousands («1,234»)."""
+    return any(
+        isinstance(text, str) and "," in text and COMMA_GROUPS.match(text)
+        for text in raw
+    )
+
+
+def _comma_role(cells: pa.ChunkedArray) -> Comma:
+    """:func:`~analytics.etl.clean.comma_role` of a column, matched by Arrow."""
+    return role_of(
+        thousands=pc.any(pc.match_substring_regex(cells, COMMA_THOUSANDS)).as_py()
+        or False,
+        decimal=pc.any(pc.match_substring_regex(cells, COMMA_DECIMAL)).as_py()
+        or False,
+    )
 
 
 #: What Arrow's string-to-float cast reads as pandas does (ASCII digits, no
@@ -386,6 +446,10 @@ def _reject_cells(
     cells = raw.to_numpy() if isinstance(raw, pd.Series) else raw
     for value, row, column in zip(cells, rows, names, strict=True):
         parsed = parse_value(value)
+        if parsed.kind == "ok":  # a number only if its comma were read one way
+            parsed = parse_value(value, comma="conflict")
+        if parsed.kind == "ok":  # not finite (Arrow reads «inf», «1e309»)
+            parsed = parse_value(float("inf"))
         result.reject(
             sheet="",
             cell=csv_cell(row, column),
