@@ -1244,3 +1244,9 @@ def localize_table(df, lang: str = DEFAULT_LANG):
         if isinstance(c, str) and f"col.{c}" in STRINGS
     }
     return out.rename(columns=renames)
+
+
+# The scenario, partner and spatial tools keep their strings in their own module.
+from analytics.i18n_tools import TOOL_STRINGS  # noqa: E402
+
+STRINGS.update(TOOL_STRINGS)

@@ -83,6 +83,8 @@ def _values(values) -> list:
 
 
 def _useful(trace) -> bool:
+    if not hasattr(trace, "x"):  # geo traces (a map's anchor, legend keys)
+        return False
     xs, ys = _values(trace.x), _values(trace.y)
     return any(v is not None for v in xs) or any(v is not None for v in ys)
 
@@ -91,6 +93,8 @@ def native_spec(fig: go.Figure) -> NativeSpec | None:
     """What a native chart of ``fig`` would hold, or ``None`` when the
     figure is not a plain bar, line or scatter chart."""
     layout = fig.layout
+    if isinstance(layout.meta, dict) and layout.meta.get("native") is False:
+        return None  # the figure asks to stay a picture (a network drawn on x/y)
     traces = [tr for tr in fig.data if _useful(tr)]
     names = set(layout.to_plotly_json())
     if not traces or "yaxis2" in names or "geo" in names:

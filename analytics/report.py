@@ -14,7 +14,11 @@ needs, in this order —
    interval, the Theil decomposition by role, the agglomerations side by side;
 4. dynamics: sigma convergence of the finance key indicator;
 5. typology: the types of territories (scatter and profiles);
-6. best practices: positive deviants and the management models compared.
+6. best practices: positive deviants and the management models compared;
+7. tools: where a budget of half the shortfall to the median should go
+   (levelling up against equal splits) and who gets what; the LISA map and
+   the Moran scatter plot of the finance key indicator; the cooperation
+   network of complementary neighbours (:mod:`analytics.views.tools`).
 
 Every chart, title and caption comes from :mod:`analytics.views`; a view that
 has nothing to show (:class:`~analytics.views.NoData`) is left out and its
@@ -47,7 +51,7 @@ from analytics.chart_model import Chart
 from analytics.i18n import has, t
 from analytics.selection import Selection
 from analytics.store import TERRITORY_ID, Store, StoreError, open_store
-from analytics.views import registry
+from analytics.views import registry, tools
 
 __all__ = [
     "ReadySet",
@@ -71,6 +75,9 @@ SECTIONS = (
     "dynamics",
     "typology",
     "practices",
+    "scenario",
+    "spatial",
+    "partners",
 )
 
 
@@ -176,6 +183,18 @@ def _plan(
     plan.append(("practices", run(r.ALBUM_DEVIANTS, "finance")))
     if finance is not None:
         plan.append(("practices", run(r.MODELS_COMPARISON, finance)))
+
+    # the tools, with the defaults of their pages
+    per_resident = tools.per_resident_indicators(store, ids, s.year)
+    if per_resident:
+        money = finance if finance in per_resident else per_resident[0]
+        plan.append(("scenario", run(r.SCENARIO_SPLITS, money, None)))
+        plan.append(("scenario", run(r.SCENARIO_ALLOCATION, money, None)))
+    if finance is not None:
+        spatial = (finance, "agglomeration", "queen", 6)
+        plan.append(("spatial", run(r.LISA_MAP, *spatial)))
+        plan.append(("spatial", run(r.MORAN_SCATTER, *spatial)))
+    plan.append(("partners", run(r.PARTNERS, None, "border", 50.0, ())))
     return plan
 
 

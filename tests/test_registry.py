@@ -46,6 +46,16 @@ def _args(store, view: registry.View) -> tuple:
         "k": "auto",
         "n": 5,
         "level": "territory",
+        "budget": None,  # the tools' page defaults
+        "amount": 1e8,
+        "close_gap": None,
+        "scope": "agglomeration",
+        "weights": "queen",
+        "k_nearest": 6,
+        "indicators": None,
+        "neighbourhood": "border",
+        "km": 50.0,
+        "agreements": (),
         "prices": 2023,  # the first option is current prices; this is the other
     }
     return tuple(values[p] for p in view.params)

@@ -25,7 +25,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from analytics import overview as _overview
-from analytics.views import album, dynamics, inequality, profile, themes, typology
+from analytics.views import (
+    album,
+    dynamics,
+    inequality,
+    profile,
+    themes,
+    tools,
+    typology,
+)
 from analytics.views.overview import composites
 
 __all__ = ["PAGES", "VIEWS", "Page", "View", "by_page", "in_deck"]
@@ -36,7 +44,12 @@ __all__ = ["PAGES", "VIEWS", "Page", "View", "by_page", "in_deck"]
 #: (``GROUPINGS``), ``index`` (an index key), ``measure`` (cv, theil,
 #: sd_log), ``start``/``end`` (years), ``territory`` (a territory id),
 #: ``method``/``k`` (typology), ``n`` (how many sentences), ``level``
-#: (territory or agglomeration).
+#: (territory or agglomeration); the tools': ``budget`` and ``amount`` (units
+#: of the numerator, None: the page's default), ``close_gap`` (a share),
+#: ``scope`` (``tools.SCOPES``), ``weights`` (``tools.WEIGHTS``), ``k_nearest``,
+#: ``indicators`` (a tuple of ids, None: the first four per-resident ones),
+#: ``neighbourhood`` (``tools.NEIGHBOURHOODS``), ``km``, ``agreements`` (a
+#: tuple of (territory_a, territory_b, subject, year)).
 PARAMS = (
     "indicator",
     "theme",
@@ -51,6 +64,16 @@ PARAMS = (
     "k",
     "n",
     "level",
+    "budget",
+    "amount",
+    "close_gap",
+    "scope",
+    "weights",
+    "k_nearest",
+    "indicators",
+    "neighbourhood",
+    "km",
+    "agreements",
     "prices",
 )
 
@@ -107,6 +130,9 @@ PAGES: tuple[Page, ...] = (
     Page("dynamics", "app_pages/dynamics.py", ":material/trending_up:"),
     Page("typology", "app_pages/typology.py", ":material/category:"),
     Page("album", "app_pages/album.py", ":material/emoji_events:"),
+    Page("scenario", "app_pages/scenario.py", ":material/tune:"),
+    Page("partners", "app_pages/partners.py", ":material/handshake:"),
+    Page("spatial", "app_pages/spatial.py", ":material/map:"),
     Page("profile", "app_pages/profile.py", ":material/badge:"),
     Page("data", "app_pages/data_quality.py", ":material/dataset:"),
     Page("export", "app_pages/export_page.py", ":material/slideshow:"),
@@ -214,6 +240,48 @@ PROFILE_GAPS = View(
     page="profile",
 )
 
+SCENARIO_SPLITS = View(
+    "scenario_splits",
+    tools.split_view,
+    ("indicator", "budget"),
+    page="scenario",
+    sections=("scenario",),
+)
+SCENARIO_ALLOCATION = View(
+    "scenario_allocation",
+    tools.allocation_view,
+    ("indicator", "budget"),
+    page="scenario",
+    sections=("scenario",),
+)
+SCENARIO_TERRITORY = View(
+    "scenario_territory",
+    tools.territory_view,
+    ("indicator", "territory", "amount", "close_gap", "benchmark"),
+    page="scenario",
+)
+PARTNERS = View(
+    "partners",
+    tools.partners_view,
+    ("indicators", "neighbourhood", "km", "agreements"),
+    page="partners",
+    sections=("partners",),
+)
+LISA_MAP = View(
+    "lisa_map",
+    tools.lisa_view,
+    ("indicator", "scope", "weights", "k_nearest"),
+    page="spatial",
+    sections=("spatial",),
+)
+MORAN_SCATTER = View(
+    "moran_scatter",
+    tools.moran_view,
+    ("indicator", "scope", "weights", "k_nearest"),
+    page="spatial",
+    sections=("spatial",),
+)
+
 #: Every view, in the order of the pages.
 VIEWS: tuple[View, ...] = (
     SUMMARY,
@@ -233,6 +301,12 @@ VIEWS: tuple[View, ...] = (
     TYPOLOGY,
     ALBUM_DEVIANTS,
     MODELS_COMPARISON,
+    SCENARIO_SPLITS,
+    SCENARIO_ALLOCATION,
+    SCENARIO_TERRITORY,
+    PARTNERS,
+    LISA_MAP,
+    MORAN_SCATTER,
     PROFILE_TABLE,
     PROFILE_TREND,
     PROFILE_GAPS,
